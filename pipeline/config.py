@@ -168,7 +168,11 @@ def format_validation_error(source: Path, exc: ValidationError) -> str:
         elif error["type"] == "missing":
             message = "required key is missing"
         got = error.get("input")
-        shown = "" if error["type"] in {"missing", "extra_forbidden"} or isinstance(got, dict) else f" (got {got!r})"
+        shown = (
+            ""
+            if error["type"] in {"missing", "extra_forbidden"} or isinstance(got, dict)
+            else f" (got {got!r})"
+        )
         lines.append(f"{source}: {key or '(top level)'}: {message}{shown}")
     return "\n".join(lines)
 
@@ -207,5 +211,3 @@ def sqlite_path(url: str) -> Path | None:
 def describe_url(url: str) -> str:
     """The database URL with any password masked, for logs and messages."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
-
-

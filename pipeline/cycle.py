@@ -1,0 +1,265 @@
+"""One fetch cycle: fetch → parse → dedupe → store → analyse → store.
+
+This module only wires stages together and owns the concurrency: each stage is a plain
+function (async only in `fetch`). Crash safety comes from the order of the steps: items are
+stored (idempotently, by canonical URL) before they are analysed, and analysis picks up every
+stored item that has not been analysed yet, so a crash between the two loses nothing and a
+re-run duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from pipeline.analysis import Matcher, analyse
+from pipeline.config import Config, FetchSettings
+from pipeline.db.store import NewItem, Store, StoredItem
+from pipeline.dedupe import StoryCandidate, canonical_url, content_hash, find_syndicated, story_text
+from pipeline.errors import FetchError
+from pipeline.fetch import failure_backoff, fetch_feed, make_client
+from pipeline.parse import parse_feed
+from pipeline.records import CycleSummary, FeedState, FetchResult, ItemText, ParsedItem
+
+logger = logging.getLogger(__name__)
+
+# How far back a new item is compared with stored ones to find syndicated copies.
+SYNDICATION_WINDOW = timedelta(days=3)
+
+
+class Progress(Protocol):
+    """Receives progress events; the CLI draws a bar, the service ignores them."""
+
+    def start(self, stage: str, total: int) -> None: ...
+    def advance(self, stage: str) -> None: ...
+
+
+class _NoProgress:
+    def start(self, stage: str, total: int) -> None:
+        return None
+
+    def advance(self, stage: str) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedOutcome:
+    status: str  # ok | not_modified | failed
+    new_items: int
+    duplicate_stories: int
+
+
+def run_cycle(
+    config: Config,
+    store: Store,
+    matcher: Matcher,
+    *,
+    now: datetime,
+    only_due: bool = False,
+    progress: Progress | None = None,
+) -> CycleSummary:
+    """Run one complete cycle and return what it did; feed failures are recorded, never raised."""
+    progress = progress or _NoProgress()
+    store.sync_feeds(config.feeds)
+    names = [feed.name for feed in config.feeds]
+    all_feeds = store.feed_states(names)
+    feeds = store.feed_states(names, due_before=now) if only_due else all_feeds
+    logger.info("cycle started", extra={"feeds": len(feeds), "only_due": only_due})
+
+    progress.start("fetch", len(feeds))
+    results = asyncio.run(fetch_all(feeds, config.fetch, on_done=lambda _: progress.advance("fetch")))
+    candidates = _story_candidates(store, now)
+    outcomes = [
+        _store_feed(result, store, config, candidates, now=now, failures=feed.consecutive_failures)
+        for feed, result in zip(feeds, results, strict=True)
+    ]
+    new_findings = analyse_pending(store, matcher, now=now, progress=progress)
+
+    summary = CycleSummary(
+        feeds_ok=sum(o.status == "ok" for o in outcomes),
+        feeds_not_modified=sum(o.status == "not_modified" for o in outcomes),
+        feeds_failed=sum(o.status == "failed" for o in outcomes),
+        feeds_skipped=len(all_feeds) - len(feeds),
+        new_items=sum(o.new_items for o in outcomes),
+        duplicate_stories=sum(o.duplicate_stories for o in outcomes),
+        new_findings=new_findings,
+        errors=tuple(f"{r.feed_name}: {r.error_message}" for r in results if not r.ok),
+    )
+    logger.info("cycle finished", extra={"summary": summary.line()})
+    return summary
+
+
+async def fetch_all(
+    feeds: Sequence[FeedState],
+    settings: FetchSettings,
+    *,
+    on_done: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
+    """Fetch feeds concurrently (bounded overall and per host) within the cycle deadline."""
+    overall = asyncio.Semaphore(settings.concurrency)
+    per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
+
+    async with make_client(settings) as client:
+
+        async def one(feed: FeedState) -> FetchResult:
+            host = (urlsplit(feed.url).hostname or "") if feed.url else "(local)"
+            async with overall, per_host[host]:
+                result = await fetch_feed(client, feed, settings)
+            if on_done:
+                on_done(result)
+            return result
+
+        tasks = [asyncio.create_task(one(feed)) for feed in feeds]
+        if tasks:
+            await asyncio.wait(tasks, timeout=settings.cycle_deadline)
+        results = []
+        for feed, task in zip(feeds, tasks, strict=True):
+            if task.done() and not task.cancelled() and task.exception() is None:
+                results.append(task.result())
+                continue
+            task.cancel()
+            results.append(_deadline_result(feed, settings, task))
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return results
+
+
+def _deadline_result(
+    feed: FeedState, settings: FetchSettings, task: asyncio.Task[FetchResult]
+) -> FetchResult:
+    source = feed.url or feed.path or feed.name
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        # fetch_feed promises not to raise; if it does, that is a bug worth a traceback in the log.
+        logger.error("fetch crashed", extra={"feed": feed.name}, exc_info=task.exception())
+        return FetchResult(
+            feed.name, source, None, error_code="internal_error", error_message=repr(task.exception())
+        )
+    return FetchResult(
+        feed.name,
+        source,
+        None,
+        error_code="cycle_deadline",
+        error_message=f"not finished within the cycle deadline of {settings.cycle_deadline:g} s",
+    )
+
+
+def _store_feed(
+    result: FetchResult,
+    store: Store,
+    config: Config,
+    candidates: list[StoryCandidate],
+    *,
+    now: datetime,
+    failures: int,
+) -> _FeedOutcome:
+    warning = None
+    stored: list[StoredItem] = []
+    if result.ok and result.body is not None:
+        try:
+            parsed = parse_feed(result.body, source=result.url, fetched_at=now, now=now)
+        except FetchError as exc:
+            result = replace(result, body=None, error_code=exc.code, error_message=exc.detail)
+        else:
+            warning = parsed.warning
+            new_items = _dedupe(parsed.items, candidates, config.analysis.syndication_min_similarity)
+            stored = store.add_items(result.feed_name, new_items, now=now)
+            candidates.extend(
+                StoryCandidate(s.id, s.story_id, story_text(s.title, s.summary)) for s in stored
+            )
+    if result.ok:
+        next_due = now + timedelta(minutes=config.schedule.fetch_every_minutes)
+        status = "not_modified" if result.not_modified else "ok"
+    else:
+        backoff = failure_backoff(
+            failures + 1, config.schedule.fetch_every_minutes, config.fetch.failure_backoff_max_minutes
+        )
+        next_due, status = now + backoff, "failed"
+        logger.warning(
+            "feed failed",
+            extra={"feed": result.feed_name, "code": result.error_code, "error": result.error_message},
+        )
+    store.record_fetch(result, now=now, next_due=next_due, warning=warning, new_items=len(stored))
+    return _FeedOutcome(status, len(stored), sum(1 for s in stored if s.story_id != s.id))
+
+
+def _dedupe(
+    items: Sequence[ParsedItem], candidates: Sequence[StoryCandidate], min_similarity: float
+) -> list[NewItem]:
+    """Turn parsed items into storable ones: canonical URL, hash, syndicated story link."""
+    seen: set[str] = set()
+    out: list[NewItem] = []
+    for item in items:
+        key = _item_key(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        text = story_text(item.title, item.summary)
+        original = find_syndicated(text, candidates, min_similarity)
+        out.append(
+            NewItem(
+                canonical_url=key,
+                url=item.url or key,
+                guid=item.guid,
+                title=item.title,
+                summary=item.summary,
+                published=item.published,
+                content_hash=content_hash(item.title, item.summary),
+                flags=item.flags,
+                story_id=original.story_id if original else None,
+            )
+        )
+    return out
+
+
+def _item_key(item: ParsedItem) -> str:
+    # Entries without a link still need a stable unique key: their guid, else their text.
+    if item.url:
+        return canonical_url(item.url)
+    if item.guid:
+        return f"urn:guid:{item.guid}"
+    return f"urn:sha256:{content_hash(item.title, item.summary)}"
+
+
+def _story_candidates(store: Store, now: datetime) -> list[StoryCandidate]:
+    rows = store.recent_story_candidates(since=now - SYNDICATION_WINDOW)
+    return [
+        StoryCandidate(item_id, story_id, story_text(title, summary))
+        for item_id, story_id, title, summary in rows
+    ]
+
+
+def analyse_pending(
+    store: Store, matcher: Matcher, *, now: datetime, progress: Progress | None = None
+) -> int:
+    """Analyse every stored item not analysed yet; return the number of new findings."""
+    return _analyse_items(store, matcher, list(store.items_for_analysis(only_unanalysed=True)), now, progress)
+
+
+def reanalyse_all(store: Store, matcher: Matcher, *, now: datetime, progress: Progress | None = None) -> int:
+    """Recompute findings for every stored item (after a baseline change); reviews are kept."""
+    return _analyse_items(
+        store, matcher, list(store.items_for_analysis(only_unanalysed=False)), now, progress
+    )
+
+
+def _analyse_items(
+    store: Store, matcher: Matcher, items: list[StoredItem], now: datetime, progress: Progress | None
+) -> int:
+    progress = progress or _NoProgress()
+    progress.start("analyse", len(items))
+    new = 0
+    for item in items:
+        # A syndicated copy is the same story: its findings are counted once, on the original.
+        findings = [] if item.story_id != item.id else analyse(_item_text(item), matcher)
+        new += store.save_findings(item.id, findings, now=now)
+        progress.advance("analyse")
+    return new
+
+
+def _item_text(item: StoredItem) -> ItemText:
+    return ItemText(title=item.title, body=item.summary, published=item.published, url=item.url)
