@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,9 +11,8 @@ POSTGRES_URL = os.environ.get("NEWSWATCH_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     """No NEWSWATCH_* setting of the developer's shell leaks into a test."""
     for name in list(os.environ):
         if name.startswith("NEWSWATCH_") and not name.startswith("NEWSWATCH_TEST_"):
             monkeypatch.delenv(name)
-    yield
