@@ -1,0 +1,315 @@
+"""Fetch one feed over HTTP (httpx) or from a local file and return a `FetchResult`.
+
+Owns: conditional GET (ETag / Last-Modified), manual redirects (limit, loop and scheme checks),
+the body-size cap enforced on decompressed bytes while streaming, retries with exponential
+backoff and Retry-After, and the per-feed total timeout. Failures come back as data with a
+stable `error_code`; nothing here raises for a feed's own failure.
+
+Must not import the database, the analysis or other edges: `cycle` wires stages together,
+and bounded concurrency across feeds lives there too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import httpx
+
+from pipeline import __version__
+from pipeline.config import FetchSettings
+from pipeline.records import FeedState, FetchResult
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = f"newswatch/{__version__} (+https://github.com/newswatch/newswatch)"
+ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8"
+
+Sleep = Callable[[float], Awaitable[None]]
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_HINTS = {
+    401: "the feed needs a login",
+    403: "access denied by the server",
+    404: "check the feed URL",
+    410: "the feed was removed; check the feed URL",
+    429: "the server is rate-limiting us",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """One attempt's failure; `retry_after` is the server's wish in seconds, if it said one."""
+
+    url: str
+    code: str
+    message: str
+    status: int | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+    """An AsyncClient with our timeouts, connection limits and headers; redirects are ours to follow."""
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        write=settings.read_timeout,
+        # Waiting for a free pooled connection is queueing, not this feed's fault; the total
+        # timeout still bounds it.
+        pool=settings.total_timeout,
+    )
+    limits = httpx.Limits(
+        max_connections=settings.concurrency,
+        max_keepalive_connections=settings.concurrency,
+        keepalive_expiry=30.0,
+    )
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
+    return httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, follow_redirects=False)
+
+
+def failure_backoff(consecutive_failures: int, base_minutes: int, cap_minutes: int) -> timedelta:
+    """How long until a failing feed is due again: base * 2**(n-1) minutes, capped; zero for n <= 0."""
+    if consecutive_failures <= 0:
+        return timedelta(0)
+    # Cap the exponent first so a feed failing for months never builds a huge integer.
+    exponent = min(consecutive_failures - 1, 32)
+    return timedelta(minutes=min(base_minutes * 2**exponent, cap_minutes))
+
+
+async def fetch_feed(
+    client: httpx.AsyncClient,
+    feed: FeedState,
+    settings: FetchSettings,
+    *,
+    sleep: Sleep = asyncio.sleep,
+) -> FetchResult:
+    """Fetch one feed; never raises for the feed's own failures."""
+    started = time.monotonic()
+    source = feed.url or feed.path or ""
+    try:
+        async with asyncio.timeout(settings.total_timeout):
+            if feed.url is not None:
+                outcome = await _fetch_http(client, feed, feed.url, settings, sleep)
+            elif feed.path is not None:
+                outcome = await _read_file(feed, feed.path, settings.max_body_bytes)
+            else:
+                outcome = _Failure("", "no_source", "feed has neither a URL nor a path")
+    except TimeoutError:
+        outcome = _Failure(
+            source,
+            "timeout",
+            f"no complete response within {_secs(settings.total_timeout)} (limit per feed, retries included)",
+        )
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    if isinstance(outcome, FetchResult):
+        return replace(outcome, elapsed_ms=elapsed_ms)
+    logger.warning(
+        "feed fetch failed",
+        extra={"feed": feed.name, "code": outcome.code, "error": outcome.message, "ms": elapsed_ms},
+    )
+    # Keep the validators we had: a failed fetch says nothing about the content they describe.
+    return FetchResult(
+        feed_name=feed.name,
+        url=outcome.url,
+        status=outcome.status,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        error_code=outcome.code,
+        error_message=outcome.message,
+        elapsed_ms=elapsed_ms,
+    )
+
+
+async def _fetch_http(
+    client: httpx.AsyncClient, feed: FeedState, url: str, settings: FetchSettings, sleep: Sleep
+) -> FetchResult | _Failure:
+    """Try up to 1 + retries times, sleeping between tries; give up early when waiting cannot help."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.total_timeout
+    attempts = settings.retries + 1
+    attempt = 1
+    while True:
+        outcome = await _attempt(client, feed, url, settings)
+        if isinstance(outcome, FetchResult) or not outcome.retryable:
+            return outcome
+        if outcome.retry_after is not None and outcome.retry_after > settings.max_retry_after:
+            when = datetime.now(UTC) + timedelta(seconds=outcome.retry_after)
+            return _failure_with(
+                outcome,
+                f"{outcome.message}; the server asks us to wait {_secs(outcome.retry_after)} "
+                f"(until {when:%Y-%m-%d %H:%M} UTC), more than the {_secs(settings.max_retry_after)} "
+                "limit, so it is retried in a later cycle",
+            )
+        if attempt == attempts:
+            return (
+                outcome
+                if attempts == 1
+                else _failure_with(outcome, f"{outcome.message} (after {attempts} attempts)")
+            )
+        delay = settings.retry_backoff * 2 ** (attempt - 1)
+        if outcome.retry_after is not None:
+            delay = max(delay, outcome.retry_after)
+        if delay >= deadline - loop.time():
+            return _failure_with(
+                outcome,
+                f"{outcome.message}; no time left within the {_secs(settings.total_timeout)} limit to retry",
+            )
+        logger.info(
+            "feed fetch retry",
+            extra={"feed": feed.name, "code": outcome.code, "attempt": attempt, "delay": delay},
+        )
+        await sleep(delay)
+        attempt += 1
+
+
+async def _attempt(
+    client: httpx.AsyncClient, feed: FeedState, url: str, settings: FetchSettings
+) -> FetchResult | _Failure:
+    """One GET with redirects followed by hand; transport errors become failures."""
+    headers = {}
+    if feed.etag:
+        headers["If-None-Match"] = feed.etag
+    if feed.last_modified:
+        headers["If-Modified-Since"] = feed.last_modified
+    try:
+        seen = {str(httpx.URL(url))}
+        for _hop in range(settings.max_redirects + 1):
+            request = client.build_request("GET", url, headers=headers)
+            response = await client.send(request, stream=True)
+            try:
+                if response.status_code not in _REDIRECTS or "Location" not in response.headers:
+                    return await _finish(response, feed, url, settings)
+                location = response.headers["Location"]
+                target = response.url.join(location)
+            finally:
+                await response.aclose()
+            if target.scheme not in ("http", "https"):
+                return _Failure(url, "bad_redirect_scheme", f"redirect to a non-http(s) URL ({location})")
+            if str(target) in seen:
+                return _Failure(url, "redirect_loop", f"redirect loop back to {target}")
+            seen.add(str(target))
+            url = str(target)
+        return _Failure(url, "too_many_redirects", f"more than {settings.max_redirects} redirects")
+    except httpx.TimeoutException as exc:
+        return _Failure(url, "timeout", _timeout_message(exc, settings), retryable=True)
+    except httpx.ConnectError as exc:
+        return _Failure(url, "connect_error", f"cannot connect: {exc or type(exc).__name__}", retryable=True)
+    except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+        message = f"connection failed mid-response: {exc or type(exc).__name__}"
+        return _Failure(url, "transport_error", message, retryable=True)
+    except httpx.DecodingError as exc:
+        return _Failure(url, "transport_error", f"cannot decode the response body: {exc}")
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return _Failure(url, "transport_error", f"{type(exc).__name__}: {exc}")
+
+
+async def _finish(
+    response: httpx.Response, feed: FeedState, url: str, settings: FetchSettings
+) -> FetchResult | _Failure:
+    """Turn a final (non-redirect) response into a result, reading at most max_body_bytes."""
+    status = response.status_code
+    if status == 304:
+        return FetchResult(
+            feed_name=feed.name,
+            url=url,
+            status=304,
+            not_modified=True,
+            etag=response.headers.get("ETag") or feed.etag,
+            last_modified=response.headers.get("Last-Modified") or feed.last_modified,
+        )
+    if not 200 <= status < 300:
+        # The standard phrase, not the server's: some send "NOT FOUND" or nothing at all.
+        message = f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip()
+        if status in _HINTS:
+            message = f"{message}: {_HINTS[status]}"
+        elif status in _REDIRECTS:
+            message = f"{message}: redirect without a Location header"
+        retryable = status == 429 or status >= 500
+        retry_after = _retry_after(response.headers.get("Retry-After")) if retryable else None
+        return _Failure(url, f"http_{status}", message, status, retryable, retry_after)
+    limit = settings.max_body_bytes
+    too_large = _Failure(url, "body_too_large", f"body exceeds {_size(limit)} limit", status)
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return too_large
+    chunks: list[bytes] = []
+    total = 0
+    # aiter_bytes yields decompressed bytes, so a small gzip bomb is stopped too; the peak
+    # overshoot is one decoded network chunk.
+    async for chunk in response.aiter_bytes():
+        total += len(chunk)
+        if total > limit:
+            return too_large
+        chunks.append(chunk)
+    return FetchResult(
+        feed_name=feed.name,
+        url=url,
+        status=status,
+        body=b"".join(chunks),
+        etag=response.headers.get("ETag"),
+        last_modified=response.headers.get("Last-Modified"),
+    )
+
+
+async def _read_file(feed: FeedState, path: str, limit: int) -> FetchResult | _Failure:
+    """Read a local feed file in a worker thread, capped at `limit` bytes."""
+    try:
+        body = await asyncio.to_thread(_read_capped, Path(path), limit)
+    except FileNotFoundError:
+        return _Failure(path, "file_not_found", f"file not found: {path}")
+    except OSError as exc:
+        return _Failure(path, "file_unreadable", f"cannot read file: {exc.strerror or exc}")
+    if len(body) > limit:
+        return _Failure(path, "body_too_large", f"file exceeds {_size(limit)} limit", 200)
+    return FetchResult(feed_name=feed.name, url=path, status=200, body=body)
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is GMT by definition
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _timeout_message(exc: httpx.TimeoutException, settings: FetchSettings) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not connect within {_secs(settings.connect_timeout)}"
+    if isinstance(exc, httpx.PoolTimeout):
+        return f"no free connection within {_secs(settings.total_timeout)}"
+    return f"no response within {_secs(settings.read_timeout)}"
+
+
+def _failure_with(failure: _Failure, message: str) -> _Failure:
+    return _Failure(failure.url, failure.code, message, failure.status)
+
+
+def _secs(seconds: float) -> str:
+    return f"{seconds:g} s"
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("MiB", 1024**2), ("KiB", 1024)):
+        if n >= factor:
+            return f"{n / factor:.3g} {unit}"
+    return f"{n} bytes"

@@ -1,0 +1,488 @@
+"""Tests for pipeline.fetch against a real HTTP server on 127.0.0.1 (pytest-httpserver)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import re
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pipeline import __version__
+from pipeline.config import FetchSettings
+from pipeline.fetch import failure_backoff, fetch_feed, make_client
+from pipeline.records import FeedState, FetchResult
+
+FIXTURES = Path(__file__).parent / "fixtures" / "http"
+RSS_PATH = FIXTURES / "rss20-small.xml"
+RSS = RSS_PATH.read_bytes()
+LIMIT = 4096
+
+
+def make_settings(**overrides: Any) -> FetchSettings:
+    """Small limits and near-zero backoff so failures are quick."""
+    values: dict[str, Any] = {
+        "connect_timeout": 2.0,
+        "read_timeout": 2.0,
+        "total_timeout": 10.0,
+        "retries": 2,
+        "retry_backoff": 0.01,
+        "max_retry_after": 30.0,
+        "max_body_bytes": LIMIT,
+        "max_redirects": 3,
+    }
+    values.update(overrides)
+    return FetchSettings(**values)
+
+
+class SleepRecorder:
+    """An injected sleep that records the delays asked for and returns at once."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def feed_at(url: str, **state: Any) -> FeedState:
+    return FeedState(name="test-feed", url=url, path=None, **state)
+
+
+def run_fetch(
+    feed: FeedState, settings: FetchSettings | None = None, sleep: SleepRecorder | None = None
+) -> FetchResult:
+    settings = settings or make_settings()
+
+    async def go() -> FetchResult:
+        async with make_client(settings) as client:
+            return await fetch_feed(client, feed, settings, sleep=sleep or SleepRecorder())
+
+    return asyncio.run(go())
+
+
+def requests_to(server: HTTPServer) -> list[Request]:
+    return [request for request, _response in server.log]
+
+
+def rss_response(**headers: str) -> Response:
+    return Response(RSS, content_type="application/rss+xml", headers=headers)
+
+
+# --- success, conditional GET, headers -------------------------------------------------------
+
+
+def test_200_with_etag_then_304_when_if_none_match_sent(httpserver: HTTPServer) -> None:
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return rss_response(ETag='"v1"')
+
+    httpserver.expect_request("/feed").respond_with_handler(handler)
+    url = httpserver.url_for("/feed")
+
+    first = run_fetch(feed_at(url))
+    assert (first.ok, first.status, first.body, first.not_modified) == (True, 200, RSS, False)
+    assert first.etag == '"v1"'
+    assert first.url == url
+
+    second = run_fetch(feed_at(url, etag=first.etag))
+    assert (second.ok, second.status, second.body, second.not_modified) == (True, 304, None, True)
+    assert second.etag == '"v1"'
+    assert [r.headers.get("If-None-Match") for r in requests_to(httpserver)] == [None, '"v1"']
+
+
+def test_last_modified_sent_as_if_modified_since_and_kept_on_bare_304(httpserver: HTTPServer) -> None:
+    stamp = "Wed, 25 Jan 2023 10:00:00 GMT"
+
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-Modified-Since") == stamp:
+            return Response(status=304)  # no validators in the 304: the old ones stay valid
+        return rss_response(**{"Last-Modified": stamp})
+
+    httpserver.expect_request("/feed").respond_with_handler(handler)
+    url = httpserver.url_for("/feed")
+
+    first = run_fetch(feed_at(url))
+    assert first.status == 200
+    assert first.last_modified == stamp
+    assert first.etag is None
+
+    second = run_fetch(feed_at(url, etag='"old"', last_modified=stamp))
+    assert second.not_modified
+    assert (second.etag, second.last_modified) == ('"old"', stamp)
+    sent = requests_to(httpserver)[1].headers
+    assert sent.get("If-Modified-Since") == stamp
+    assert sent.get("If-None-Match") == '"old"'
+
+
+def test_user_agent_and_accept_headers_sent(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_response(rss_response())
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert result.ok
+    headers = requests_to(httpserver)[0].headers
+    assert headers["User-Agent"] == f"newswatch/{__version__} (+https://github.com/newswatch/newswatch)"
+    assert headers["Accept"].startswith("application/rss+xml, application/atom+xml")
+    assert "If-None-Match" not in headers
+
+
+# --- HTTP errors and retries -------------------------------------------------------------------
+
+
+def test_404_is_not_retried(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data("gone", status=404)
+    sleep = SleepRecorder()
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed"), etag='"e"'), sleep=sleep)
+
+    assert (result.ok, result.error_code, result.status, result.body) == (False, "http_404", 404, None)
+    assert result.error_message == "HTTP 404 Not Found: check the feed URL"
+    assert result.etag == '"e"'  # a failure keeps the validators we had
+    assert len(httpserver.log) == 1
+    assert sleep.calls == []
+
+
+def test_500_retried_with_doubling_backoff_then_fails(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data("boom", status=500)
+    sleep = SleepRecorder()
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")), make_settings(retries=2), sleep)
+
+    assert (result.error_code, result.status) == ("http_500", 500)
+    assert result.error_message == "HTTP 500 Internal Server Error (after 3 attempts)"
+    assert len(httpserver.log) == 3
+    assert sleep.calls == [0.01, 0.02]
+
+
+def test_503_then_200_succeeds_after_one_retry(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request("/feed").respond_with_data("busy", status=503)
+    httpserver.expect_request("/feed").respond_with_response(rss_response())
+    sleep = SleepRecorder()
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")), sleep=sleep)
+
+    assert (result.ok, result.status, result.body) == (True, 200, RSS)
+    assert len(httpserver.log) == 2
+    assert len(sleep.calls) == 1
+
+
+def test_429_retry_after_seconds_is_honoured(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request("/feed").respond_with_data("slow down", 429, {"Retry-After": "1"})
+    httpserver.expect_request("/feed").respond_with_response(rss_response())
+    sleep = SleepRecorder()
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")), sleep=sleep)
+
+    assert result.ok
+    assert len(sleep.calls) == 1
+    assert sleep.calls[0] >= 1
+
+
+def test_429_retry_after_http_date_is_honoured(httpserver: HTTPServer) -> None:
+    when = datetime.now(UTC) + timedelta(seconds=10)
+    headers = {"Retry-After": format_datetime(when, usegmt=True)}
+    httpserver.expect_oneshot_request("/feed").respond_with_data("slow down", 429, headers)
+    httpserver.expect_request("/feed").respond_with_response(rss_response())
+    sleep = SleepRecorder()
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")), sleep=sleep)
+
+    assert result.ok
+    assert len(sleep.calls) == 1
+    assert 5 <= sleep.calls[0] <= 10
+
+
+@pytest.mark.parametrize("retry_after", ["86400", "in-date"])
+def test_429_with_huge_retry_after_gives_up_this_cycle(httpserver: HTTPServer, retry_after: str) -> None:
+    if retry_after == "in-date":
+        retry_after = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
+    httpserver.expect_request("/feed").respond_with_data("slow down", 429, {"Retry-After": retry_after})
+    sleep = SleepRecorder()
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")), make_settings(max_retry_after=30), sleep)
+
+    assert (result.error_code, result.status) == ("http_429", 429)
+    assert result.error_message is not None
+    assert "UTC" in result.error_message
+    assert "later cycle" in result.error_message
+    assert len(httpserver.log) == 1
+    assert sleep.calls == []
+
+
+def test_retry_that_would_outlast_the_total_timeout_is_not_attempted(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data("busy", 503, {"Retry-After": "20"})
+    sleep = SleepRecorder()
+    settings = make_settings(total_timeout=5.0, max_retry_after=30)
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")), settings, sleep)
+
+    assert result.error_code == "http_503"
+    assert result.error_message is not None
+    assert "no time left" in result.error_message
+    assert sleep.calls == []
+
+
+def test_connection_refused_is_connect_error_and_retried() -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleep = SleepRecorder()
+
+    result = run_fetch(feed_at(f"http://127.0.0.1:{port}/feed"), make_settings(retries=1), sleep)
+
+    assert (result.error_code, result.status) == ("connect_error", None)
+    assert len(sleep.calls) == 1
+
+
+# --- hanging servers and the total timeout -------------------------------------------------------
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[HTTPServer]:
+    """A threaded server whose handler hangs until the test ends, then is released."""
+    release = threading.Event()
+    server = HTTPServer(threaded=True)
+
+    def hang(_request: Request) -> Response:
+        release.wait(10)
+        return rss_response()
+
+    server.expect_request("/feed").respond_with_handler(hang)
+    server.start()
+    yield server
+    release.set()
+    server.clear()
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            make_settings(read_timeout=0.3, total_timeout=5.0, retries=1),
+            "no response within 0.3 s (after 2 attempts)",
+        ),
+        (
+            make_settings(read_timeout=5.0, total_timeout=0.5, retries=2),
+            "no complete response within 0.5 s (limit per feed, retries included)",
+        ),
+    ],
+    ids=["read-timeout", "total-timeout"],
+)
+def test_hanging_server_times_out(hanging_server: HTTPServer, settings: FetchSettings, message: str) -> None:
+    started = time.monotonic()
+
+    result = run_fetch(feed_at(hanging_server.url_for("/feed")), settings)
+
+    took = time.monotonic() - started
+    assert (result.error_code, result.status, result.error_message) == ("timeout", None, message)
+    assert took < settings.total_timeout + 1.0
+    assert result.elapsed_ms >= 250
+
+
+def test_cancellation_propagates(hanging_server: HTTPServer) -> None:
+    settings = make_settings(read_timeout=5.0)
+
+    async def go() -> None:
+        async with make_client(settings) as client:
+            task = asyncio.create_task(fetch_feed(client, feed_at(hanging_server.url_for("/feed")), settings))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            await task
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(go())
+
+
+# --- redirects ---------------------------------------------------------------------------------
+
+
+def test_two_redirect_hops_with_relative_location_are_followed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/start").respond_with_data("", 301, {"Location": "/mid"})
+    httpserver.expect_request("/mid").respond_with_data("", 302, {"Location": httpserver.url_for("/feed")})
+    httpserver.expect_request("/feed").respond_with_response(rss_response(ETag='"r"'))
+
+    result = run_fetch(feed_at(httpserver.url_for("/start"), etag='"r0"'), make_settings(max_redirects=2))
+
+    assert (result.ok, result.status, result.body, result.etag) == (True, 200, RSS, '"r"')
+    assert result.url == httpserver.url_for("/feed")
+    assert [r.path for r in requests_to(httpserver)] == ["/start", "/mid", "/feed"]
+    assert requests_to(httpserver)[2].headers.get("If-None-Match") == '"r0"'
+
+
+def test_redirect_loop_is_detected(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/a").respond_with_data("", 302, {"Location": "/b"})
+    httpserver.expect_request("/b").respond_with_data("", 302, {"Location": "/a"})
+
+    result = run_fetch(feed_at(httpserver.url_for("/a")), make_settings(max_redirects=5))
+
+    assert result.error_code == "redirect_loop"
+    assert len(httpserver.log) == 2
+
+
+def test_too_many_redirects(httpserver: HTTPServer) -> None:
+    def next_hop(request: Request) -> Response:
+        hop = int(request.path.rsplit("/", 1)[1])
+        return Response("", 302, {"Location": f"/hop/{hop + 1}"})
+
+    httpserver.expect_request(re.compile(r"/hop/\d+")).respond_with_handler(next_hop)
+
+    result = run_fetch(feed_at(httpserver.url_for("/hop/0")), make_settings(max_redirects=3))
+
+    assert (result.error_code, result.error_message) == ("too_many_redirects", "more than 3 redirects")
+    assert len(httpserver.log) == 4
+
+
+@pytest.mark.parametrize("location", ["ftp://example.org/feed.xml", "file:///etc/passwd"])
+def test_redirect_to_other_scheme_is_refused(httpserver: HTTPServer, location: str) -> None:
+    httpserver.expect_request("/feed").respond_with_data("", 301, {"Location": location})
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert result.error_code == "bad_redirect_scheme"
+    assert result.error_message is not None
+    assert location in result.error_message
+
+
+# --- body size -----------------------------------------------------------------------------------
+
+
+def test_body_at_the_limit_is_accepted(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(b"x" * LIMIT)
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert result.ok
+    assert result.body is not None
+    assert len(result.body) == LIMIT
+
+
+def test_oversize_body_with_content_length(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(b"x" * (LIMIT + 1))
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert (result.error_code, result.error_message) == ("body_too_large", "body exceeds 4 KiB limit")
+    assert result.body is None
+
+
+def test_oversize_body_without_content_length(httpserver: HTTPServer) -> None:
+    def streamed(_request: Request) -> Response:
+        return Response((b"x" * 1000 for _ in range(50)), content_type="application/rss+xml")
+
+    httpserver.expect_request("/feed").respond_with_handler(streamed)
+    url = httpserver.url_for("/feed")
+    with httpx.stream("GET", url) as probe:  # the case under test: the server declares no length
+        assert "Content-Length" not in probe.headers
+    httpserver.clear_log()
+
+    result = run_fetch(feed_at(url))
+
+    assert result.error_code == "body_too_large"
+
+
+def test_declared_oversize_length_is_rejected_before_reading() -> None:
+    class Unreadable(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            raise AssertionError("the body must not be read")
+            yield b""  # pragma: no cover - makes this an async generator
+
+    def handler(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Length": str(LIMIT * 100)}, stream=Unreadable())
+
+    settings = make_settings()
+
+    async def go() -> FetchResult:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await fetch_feed(
+                client, feed_at("http://feeds.test/feed"), settings, sleep=SleepRecorder()
+            )
+
+    result = asyncio.run(go())
+
+    assert result.error_code == "body_too_large"
+
+
+def gzip_handler(payload: bytes) -> Callable[[Request], Response]:
+    compressed = gzip.compress(payload)
+
+    def handler(_request: Request) -> Response:
+        return Response(compressed, content_type="application/rss+xml", headers={"Content-Encoding": "gzip"})
+
+    return handler
+
+
+def test_gzip_body_is_decompressed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_handler(gzip_handler(RSS))
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert result.body == RSS
+
+
+def test_gzip_bomb_is_stopped_on_decompressed_size(httpserver: HTTPServer) -> None:
+    payload = b"<rss>" + b" " * (LIMIT * 200)
+    assert len(gzip.compress(payload)) < LIMIT  # small on the wire, large once decoded
+    httpserver.expect_request("/feed").respond_with_handler(gzip_handler(payload))
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert result.error_code == "body_too_large"
+
+
+# --- local files ---------------------------------------------------------------------------------
+
+
+def test_local_file_is_read() -> None:
+    result = run_fetch(FeedState(name="offline", url=None, path=str(RSS_PATH)))
+
+    assert (result.ok, result.status, result.body, result.url) == (True, 200, RSS, str(RSS_PATH))
+    assert result.feed_name == "offline"
+
+
+def test_missing_local_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.xml"
+
+    result = run_fetch(FeedState(name="offline", url=None, path=str(missing)))
+
+    assert (result.error_code, result.status, result.body) == ("file_not_found", None, None)
+    assert result.error_message == f"file not found: {missing}"
+
+
+def test_oversize_local_file(tmp_path: Path) -> None:
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"x" * (LIMIT + 1))
+
+    result = run_fetch(FeedState(name="offline", url=None, path=str(big)))
+
+    assert result.error_code == "body_too_large"
+
+
+def test_directory_as_local_file(tmp_path: Path) -> None:
+    result = run_fetch(FeedState(name="offline", url=None, path=str(tmp_path)))
+
+    assert result.error_code == "file_unreadable"
+
+
+# --- failure backoff -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("failures", "minutes"),
+    [(0, 0), (1, 30), (2, 60), (3, 120), (6, 960), (7, 1440), (1000, 1440)],
+)
+def test_failure_backoff_doubles_up_to_the_cap(failures: int, minutes: int) -> None:
+    assert failure_backoff(failures, base_minutes=30, cap_minutes=1440) == timedelta(minutes=minutes)
