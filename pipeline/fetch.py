@@ -110,7 +110,8 @@ async def fetch_feed(
     elapsed_ms = int((time.monotonic() - started) * 1000)
     if isinstance(outcome, FetchResult):
         return replace(outcome, elapsed_ms=elapsed_ms)
-    logger.warning(
+    # The cycle logs failures at WARNING with the feed's state; this is the fetcher's detail.
+    logger.debug(
         "feed fetch failed",
         extra={"feed": feed.name, "code": outcome.code, "error": outcome.message, "ms": elapsed_ms},
     )
@@ -161,7 +162,7 @@ async def _fetch_http(
                 outcome,
                 f"{outcome.message}; no time left within the {_secs(settings.total_timeout)} limit to retry",
             )
-        logger.info(
+        logger.debug(
             "feed fetch retry",
             extra={"feed": feed.name, "code": outcome.code, "attempt": attempt, "delay": delay},
         )
