@@ -13,21 +13,19 @@ finding.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from corpus_feeds import Case, as_of_datetime, load_cases, rss_document, serve_directory  # noqa: E402
+from pipeline.analysis import compile_baseline, match_places
+from pipeline.baseline import load_baseline
+from pipeline.config import Config
+from pipeline.cycle import run_cycle
+from pipeline.db.engine import create_db_engine, migrate
+from pipeline.db.store import Store
 
-from pipeline.analysis import compile_baseline, match_places  # noqa: E402
-from pipeline.baseline import load_baseline  # noqa: E402
-from pipeline.config import Config  # noqa: E402
-from pipeline.cycle import run_cycle  # noqa: E402
-from pipeline.db.engine import create_db_engine, migrate  # noqa: E402
-from pipeline.db.store import Store  # noqa: E402
+from corpus_feeds import Case, as_of_datetime, load_cases, rss_document, serve_directory
 
 ROOT = Path(__file__).parent.parent
 Triple = tuple[str, str, str]  # (case id, claim id, relation)

@@ -69,7 +69,7 @@ def rss_document(title: str, base_url: str, cases: list[Case]) -> str:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         return None
 
 
