@@ -1,0 +1,1 @@
+"""The pure analysis core: baseline → compiled matcher → findings for one item at a time."""

@@ -1,0 +1,285 @@
+# ruff: noqa: RUF001, RUF003 -- Cyrillic letters and typographic apostrophes are the data here
+"""Text normalisation for the analysis core: folding, sentence splitting, tokens, phrase lexicons.
+
+Two forms of every word are kept side by side, token for token:
+
+- the *light* form (`normalise`): Unicode NFKC, case folded, diacritics stripped, apostrophes and
+  soft/hard signs dropped, script kept. Cue words are matched on it, so a Ukrainian stem such as
+  `захопи*` stays distinct from a Russian one.
+- the *key* form (`fold`): the light form transliterated to Latin and reduced to a phonetic key, so
+  that Бахмут, Bakhmut, Bachmut and Бахмуті's stem meet. The key merges letters that transliteration
+  systems and the two languages disagree on: kh/h/g/ch/c/k/q → k (Харків/Kharkiv/Charkiw), zh → z,
+  sh/shch → s, y/j → i, e → i (Сіверськ/Северск, Кремінна/Кременная), w → v, and doubled letters
+  collapse. It is a matching key, never shown to anyone.
+
+Place names are compared on keys; everything else is compared on light tokens. Both forms are split
+with the same word pattern and folding never joins or splits words, so token i of one form is token i
+of the other (checked, with a per-token fallback).
+
+`Lexicon` matches phrases (one or more words, a trailing `*` on a word meaning "any ending") against
+light tokens with dictionary look-ups only: exact words in one dict, stems in another keyed by stem,
+probed for each stem length that exists. It does no regex work per phrase.
+
+This module does no I/O and keeps no state between calls.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+# Apostrophes and signs that different spellings of the same name disagree about (Кам'янка,
+# Kam’ianka, Kamianka; Харьков/Харков): dropped everywhere.
+_DROP = "'’ʼ`´‘ʹ" + "ьъ"
+_MARKS = re.compile(r"[\u0300-\u036f]")
+_POSSESSIVE = re.compile(r"(?<=\w)['’ʼ]s\b")
+_WORD = re.compile(r"\w+")
+
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh",
+    "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n",
+    "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ы": "y", "э": "e", "ю": "iu", "я": "ia", "ё": "e",
+    "ў": "u",
+}  # fmt: skip
+_LIGHT_TABLE = str.maketrans({ch: None for ch in _DROP})
+_TRANSLIT_TABLE = str.maketrans(_CYRILLIC)
+# Applied in order on the transliterated text; multi-letter groups before single letters.
+_KEY_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"shch|sch|sh|szcz|sz", "s"),
+        (r"zh|rz|ż|ž", "z"),
+        (r"tsch|tch|ch|kh|ts|tz|cz|[hgcqx]", "k"),
+        (r"ph", "f"),
+        (r"w", "v"),
+        (r"[yje]", "i"),
+        (r"([a-z])\1+", r"\1"),
+    )
+)
+
+
+def normalise(text: str) -> str:
+    """The light form: NFKC, case folded, diacritics, apostrophes and soft signs removed."""
+    text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", text))
+    text = unicodedata.normalize("NFD", text.casefold())
+    return _MARKS.sub("", text).translate(_LIGHT_TABLE)
+
+
+def _key_of_light(light: str) -> str:
+    key = light.translate(_TRANSLIT_TABLE)
+    for pattern, repl in _KEY_RULES:
+        key = pattern.sub(repl, key)
+    return key
+
+
+def fold(text: str) -> str:
+    """The common Latin key of a text: words folded to phonetic keys, joined by single spaces."""
+    return " ".join(_WORD.findall(_key_of_light(normalise(text))))
+
+
+def fold_word(word: str) -> str:
+    """The phonetic key of one word (or phrase, words joined by spaces)."""
+    return fold(word)
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """One sentence as parallel token lists: light words, their keys, and the raw surface words."""
+
+    light: tuple[str, ...]
+    keys: tuple[str, ...]
+    surface: tuple[str, ...]
+
+
+def tokenise(sentence: str) -> Tokens:
+    """Split a sentence into aligned light, key and surface tokens."""
+    light_text = normalise(sentence)
+    light = _WORD.findall(light_text)
+    keys = _WORD.findall(_key_of_light(light_text))
+    if len(keys) != len(light):  # a character folded into a separator: fold word by word instead
+        keys = [_key_of_light(word) or word for word in light]
+    surface = _WORD.findall(_POSSESSIVE.sub("", unicodedata.normalize("NFKC", sentence)))
+    if len(surface) != len(light):
+        surface = light
+    return Tokens(tuple(light), tuple(keys), tuple(surface))
+
+
+# Words after which a full stop does not end a sentence (titles, months, initials, "U.S.").
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "st",
+        "no",
+        "vs",
+        "etc",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "inc",
+        "corp",
+        "ltd",
+        "co",
+        "gov",
+        "sen",
+        "rep",
+        "pres",
+        "prof",
+        "approx",
+        "est",
+        "fig",
+        "ca",
+        "al",
+        "e.g",
+        "i.e",
+        "u.s",
+        "u.k",
+        "u.n",
+        "г",
+        "ген",
+        "им",
+        "т.е",
+        "т.д",
+        "т.п",
+        "ул",
+        "обл",
+        "р-н",
+        "с",
+        "м",
+    ]
+)
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'»”’)]*\s+|\n\s*")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences, keeping abbreviations, initials and decimals inside a sentence."""
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.start()
+        chunk = text[start:end]
+        if "\n" not in match.group():
+            last = chunk.rstrip(".!?…\"'»”’)").rsplit(None, 1)[-1:] if chunk else []
+            word = last[0].lower().strip("(\"'«“") if last else ""
+            following = text[match.end() : match.end() + 1]
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or following.islower():
+                continue
+        piece = text[start : match.end()].strip()
+        if piece:
+            sentences.append(piece)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A phrase found in a token list: its label, the token span and the phrase as written."""
+
+    label: str
+    start: int
+    end: int  # exclusive
+    phrase: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    text: str
+    stem: bool
+
+
+def _parse_phrase(phrase: str) -> tuple[_Word, ...]:
+    words = []
+    for raw in phrase.split():
+        stem = raw.endswith("*")
+        light = _WORD.findall(normalise(raw.rstrip("*")))
+        for i, part in enumerate(light):
+            words.append(_Word(part, stem and i == len(light) - 1))
+    return tuple(words)
+
+
+def _word_matches(word: _Word, token: str) -> bool:
+    return token.startswith(word.text) if word.stem else token == word.text
+
+
+@dataclass(slots=True)
+class Lexicon:
+    """Phrases with labels, matched on light tokens by dict look-ups (build with `add`, then query)."""
+
+    _exact: dict[str, list[tuple[tuple[_Word, ...], str, str]]] = field(default_factory=dict)
+    _stems: dict[str, list[tuple[tuple[_Word, ...], str, str]]] = field(default_factory=dict)
+    _stem_lengths: list[int] = field(default_factory=list)
+    words: set[str] = field(default_factory=set)
+
+    def add(self, label: str, phrases: Iterable[str]) -> None:
+        """Register phrases under a label; `word*` matches any word starting with `word`."""
+        for phrase in phrases:
+            parsed = _parse_phrase(phrase)
+            if not parsed:
+                continue
+            first = parsed[0]
+            entry = (parsed, label, phrase)
+            if first.stem:
+                self._stems.setdefault(first.text, []).append(entry)
+                if len(first.text) not in self._stem_lengths:
+                    self._stem_lengths.append(len(first.text))
+                    self._stem_lengths.sort()
+            else:
+                self._exact.setdefault(first.text, []).append(entry)
+            self.words.update(word.text for word in parsed if not word.stem)
+
+    def find(self, tokens: Sequence[str]) -> list[Hit]:
+        """Every phrase occurrence; at one position only the longest phrase per label is kept."""
+        hits: list[Hit] = []
+        exact, stems, lengths = self._exact, self._stems, self._stem_lengths
+        for i, token in enumerate(tokens):
+            candidates = exact.get(token)
+            found: dict[str, Hit] = {}
+            if candidates:
+                self._extend(found, candidates, tokens, i)
+            for length in lengths:
+                if length > len(token):
+                    break
+                candidates = stems.get(token[:length])
+                if candidates:
+                    self._extend(found, candidates, tokens, i)
+            hits.extend(found.values())
+        return hits
+
+    @staticmethod
+    def _extend(
+        found: dict[str, Hit],
+        candidates: list[tuple[tuple[_Word, ...], str, str]],
+        tokens: Sequence[str],
+        i: int,
+    ) -> None:
+        for words, label, phrase in candidates:
+            end = i + len(words)
+            if end > len(tokens):
+                continue
+            if all(_word_matches(word, tokens[i + k]) for k, word in enumerate(words[1:], 1)):
+                best = found.get(label)
+                if best is None or end > best.end:
+                    found[label] = Hit(label, i, end, phrase)
