@@ -1,0 +1,304 @@
+"""Feed bytes → ParsedFeed: RSS 0.9x-2.0, RSS 1.0/RDF and Atom, cleaned to plain text.
+
+feedparser is untyped; this module is its only user and reads its results through `_raw()`,
+so nothing else sees a FeedParserDict. The body goes to feedparser as bytes (in a BytesIO, so
+it is never mistaken for a file name or URL) and feedparser honours the XML encoding
+declaration: a windows-1251 feed comes out as proper Cyrillic.
+
+Deciding what a document is:
+  - entries present, bozo set      → kept; `ParsedFeed.warning` says what was wrong (one line)
+  - no entries, bozo set           → FetchError(source, "not_a_feed", ...)
+  - no entries, no feed recognised → FetchError(source, "not_a_feed", ...) (an HTML page is
+    well-formed enough that feedparser sets no bozo, so the missing feed version decides)
+  - no entries, a valid feed       → an empty ParsedFeed
+
+Each entry is cleaned: HTML stripped to text (script/style dropped, entities unescaped,
+paragraphs kept as line breaks, other whitespace collapsed), control characters removed,
+lengths capped with a flag, dates made UTC-aware (missing → the fetch time, more than a day
+in the future → `now`), the link resolved against the feed's link. An entry that cannot be
+read is skipped and logged; one bad entry never fails the feed. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import logging
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from pipeline.errors import FetchError
+from pipeline.records import ParsedFeed, ParsedItem
+
+logger = logging.getLogger(__name__)
+
+MAX_TITLE = 500
+MAX_SUMMARY = 20_000
+MAX_URL = 2_000
+MAX_GUID = 2_000
+FUTURE_TOLERANCE = timedelta(days=1)
+
+_ELLIPSIS = "…"
+# C0 and C1 controls (tab, newline and carriage return are whitespace, handled by the
+# collapsing), lone surrogates (unencodable as UTF-8: the database would refuse them) and
+# the two noncharacters feeds sometimes carry as padding.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_WHITESPACE = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+_HTML_SNIFF = re.compile(
+    rb"^(\xef\xbb\xbf)?\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL
+)
+
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+# Tags whose start or end begins a new line, so "<p>a</p><p>b</p>" reads "a\nb", not "ab".
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+        "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
+        "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
+    }
+)  # fmt: skip
+
+
+def parse_feed(body: bytes, *, source: str, fetched_at: datetime, now: datetime | None = None) -> ParsedFeed:
+    """Parse one feed document; raise FetchError("not_a_feed") when it holds no feed."""
+    if fetched_at.tzinfo is None or (now is not None and now.tzinfo is None):
+        raise ValueError("fetched_at and now must be timezone-aware")
+    fetched_at = fetched_at.astimezone(UTC)
+    now = fetched_at if now is None else now.astimezone(UTC)
+    try:
+        # A BytesIO, never the bytes themselves: feedparser would try bytes as a file name.
+        parsed = _raw(feedparser.parse(io.BytesIO(body)))
+    except Exception as exc:  # feedparser promises not to raise; if it does, the feed is unreadable
+        raise FetchError(source, "not_a_feed", f"the feed parser failed: {_one_line(str(exc))}") from exc
+
+    feed = _raw(parsed.get("feed"))
+    entries = parsed.get("entries") or []
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries and (problem is not None or not parsed.get("version")):
+        raise FetchError(source, "not_a_feed", _not_a_feed_reason(body, problem, parsed.get("version")))
+
+    feed_link = _text(feed.get("link"))
+    base = _absolute_base(feed_link, source)
+    items = []
+    for index, entry in enumerate(entries):
+        try:
+            item = _item(_raw(entry), base=base, fetched_at=fetched_at, now=now)
+        except Exception as exc:  # one odd entry must not cost the whole feed
+            logger.warning("entry skipped", extra={"source": source, "entry": index, "error": repr(exc)})
+            continue
+        if item is not None:
+            items.append(item)
+
+    title = _clean_title(_text(feed.get("title")), _detail_type(feed.get("title_detail")))
+    return ParsedFeed(
+        title=title or None,
+        items=tuple(items),
+        warning=None if problem is None else f"malformed feed, read leniently: {_describe(problem)}",
+    )
+
+
+def _item(
+    entry: Mapping[str, Any], *, base: str | None, fetched_at: datetime, now: datetime
+) -> ParsedItem | None:
+    flags: list[str] = []
+
+    title = _clean_title(_text(entry.get("title")), _detail_type(entry.get("title_detail")))
+    title, cut = _cap(title, MAX_TITLE)
+    if cut:
+        flags.append("title_truncated")
+
+    summary, cut = _cap(_best_summary(entry), MAX_SUMMARY)
+    if cut:
+        flags.append("summary_truncated")
+
+    url = _resolve(_text(entry.get("link")).strip(), base)
+    if url is not None and (len(url) > MAX_URL or urlsplit(url).scheme not in {"http", "https"}):
+        # A cut URL points nowhere and a javascript: or relative one cannot be followed.
+        url = None
+        flags.append("url_dropped")
+
+    guid: str | None = _CONTROL.sub("", _text(entry.get("id"))).strip() or None
+    if guid is not None and len(guid) > MAX_GUID:
+        # Cutting could make two ids equal; a digest stays unique and stable.
+        guid = "sha256:" + hashlib.sha256(guid.encode("utf-8", "replace")).hexdigest()
+
+    if not (url or guid or title):
+        return None
+
+    published = _published(entry)
+    if published is None:
+        published = fetched_at
+        flags.append("date_missing")
+    elif published > now + FUTURE_TOLERANCE:
+        published = now
+        flags.append("date_clamped")
+
+    return ParsedItem(
+        guid=guid, url=url, title=title, summary=summary, published=published, flags=tuple(flags)
+    )
+
+
+def _best_summary(entry: Mapping[str, Any]) -> str:
+    """The longest text among the summary and the content parts (feeds put the full text in either)."""
+    texts = [_clean_body(_text(entry.get("summary")), _detail_type(entry.get("summary_detail")))]
+    for part in entry.get("content") or []:
+        detail = _raw(part)
+        texts.append(_clean_body(_text(detail.get("value")), _detail_type(detail)))
+    return max(texts, key=len)
+
+
+def _published(entry: Mapping[str, Any]) -> datetime | None:
+    """published, else updated, as UTC; feedparser gives both as UTC struct_time."""
+    for key in ("published_parsed", "updated_parsed"):
+        value = entry.get(key)
+        if isinstance(value, time.struct_time):
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, OSError, ValueError):
+                continue  # a year far outside what datetime holds
+    return None
+
+
+# --- text cleaning -------------------------------------------------------------------------
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of an HTML fragment; entities are unescaped by convert_charrefs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping.append(tag)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            if tag in self._skipping:
+                while self._skipping.pop() != tag:
+                    pass
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            # Line breaks in HTML source are spaces; only block tags start a new line.
+            self.parts.append(_WHITESPACE.sub(" ", _CONTROL.sub("", data)))
+
+
+def _html_to_text(html: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return "".join(extractor.parts)
+
+
+def _clean_body(value: str, content_type: str) -> str:
+    """Plain text with one line per paragraph; other whitespace collapsed to single spaces.
+
+    feedparser types a value text/plain only when it is sure; anything else (html, xhtml, or
+    no type at all) is read as HTML. In plain text a blank line separates paragraphs and a
+    single line break is a hard wrap.
+    """
+    if content_type == "text/plain":
+        text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        paragraphs = _BLANK_LINE.split(text)
+    else:
+        paragraphs = _html_to_text(value).split("\n")
+    lines = (" ".join(paragraph.split()) for paragraph in paragraphs)
+    return "\n".join(line for line in lines if line)
+
+
+def _clean_title(value: str, content_type: str) -> str:
+    """Plain text on one line."""
+    return " ".join(_clean_body(value, content_type).split())
+
+
+def _cap(text: str, limit: int) -> tuple[str, bool]:
+    """The text cut to `limit` characters, at a word boundary when one is near, and whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[: limit - len(_ELLIPSIS)]
+    space = cut.rfind(" ", limit - 100)
+    if space > 0:
+        cut = cut[:space]
+    return cut.rstrip() + _ELLIPSIS, True
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- feedparser's loose types ----------------------------------------------------------------
+
+
+def _raw(value: object) -> Mapping[str, Any]:
+    """A feedparser dict read as a plain mapping.
+
+    A plain dict copy drops FeedParserDict's key aliases, one of which (updated_parsed →
+    published_parsed) raises a DeprecationWarning; the keys read here are the canonical ones.
+    """
+    return dict(dict.items(value)) if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _detail_type(detail: object) -> str:
+    return _text(_raw(detail).get("type")).lower()
+
+
+def _absolute_base(feed_link: str, source: str) -> str | None:
+    """What relative entry links resolve against: the feed's own link, else the feed URL."""
+    for candidate in (feed_link.strip(), source):
+        if urlsplit(candidate).scheme in {"http", "https"} and urlsplit(candidate).netloc:
+            return candidate
+    return None
+
+
+def _resolve(link: str, base: str | None) -> str | None:
+    if not link:
+        return None
+    if urlsplit(link).scheme or base is None:
+        return link
+    return urljoin(base, link)
+
+
+def _describe(problem: object) -> str:
+    """One readable line for a parser exception, with the position when it has one."""
+    message = getattr(problem, "getMessage", None)
+    line = getattr(problem, "getLineNumber", None)
+    column = getattr(problem, "getColumnNumber", None)
+    if callable(message) and callable(line) and callable(column):
+        return _one_line(f"line {line()}, column {column()}: {message()}")
+    return _one_line(str(problem)) or type(problem).__name__
+
+
+def _not_a_feed_reason(body: bytes, problem: object, version: object) -> str:
+    if not body.strip():
+        return "the response is empty, not an RSS or Atom feed"
+    if _HTML_SNIFF.match(body[:4096]):
+        return "this is an HTML page, not an RSS or Atom feed (use the site's feed URL)"
+    if problem is not None and version:
+        return f"a broken feed with no readable entries ({_describe(problem)})"
+    if problem is not None:
+        return f"not an RSS or Atom feed ({_describe(problem)})"
+    return "no RSS or Atom feed found in the document"
