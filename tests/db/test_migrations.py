@@ -1,0 +1,93 @@
+"""Migrations: idempotent, the same schema as the models, and a clear error for unknown schemas."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+
+from pipeline.db import check_schema, create_db_engine, ensure_schema, migrate
+from pipeline.db.engine import MIGRATIONS_DIR
+from pipeline.db.models import metadata
+from pipeline.errors import DatabaseError
+
+HEAD = "0001"
+TABLES = {"alembic_version", "feed", "item", "item_source", "finding"}
+
+
+def test_migrate_twice_is_idempotent(bare_engine: Engine) -> None:
+    assert migrate(bare_engine) == HEAD
+    assert migrate(bare_engine) == HEAD
+    assert set(inspect(bare_engine).get_table_names()) == TABLES
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
+
+
+def test_check_schema_before_and_after_migrate(bare_engine: Engine) -> None:
+    with pytest.raises(DatabaseError, match=r"database not initialised: run `newswatch init`"):
+        check_schema(bare_engine)
+    migrate(bare_engine)
+    check_schema(bare_engine)
+
+
+def test_ensure_schema_migrates_a_fresh_database_once(bare_engine: Engine) -> None:
+    ensure_schema(bare_engine)
+    check_schema(bare_engine)
+    ensure_schema(bare_engine)
+    check_schema(bare_engine)
+
+
+def test_migrations_create_exactly_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_downgrade_then_upgrade_again(engine: Engine) -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    assert migrate(engine) == HEAD
+    check_schema(engine)
+
+
+def test_schema_from_a_newer_version_is_refused(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'fffffffff'"))
+    for action in (check_schema, ensure_schema, migrate):
+        with pytest.raises(DatabaseError, match=r"revision 'fffffffff'.*upgrade newswatch"):
+            action(engine)
+
+
+def test_concurrent_first_runs_migrate_once(database_url: str) -> None:
+    # Two `run --once` on a fresh machine at the same time: both succeed, one creates the tables.
+    engines = [create_db_engine(database_url) for _ in range(3)]
+    barrier = threading.Barrier(len(engines))
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def work(engine: Engine) -> None:
+        try:
+            barrier.wait()
+            results.append(migrate(engine))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for engine in engines:
+        engine.dispose()
+    assert errors == []
+    assert results == [HEAD] * len(engines)
