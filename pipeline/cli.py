@@ -196,7 +196,7 @@ def serve(ctx: typer.Context) -> None:
 
         def report() -> None:
             since = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            logger.info("daily report", extra={"findings_today": len(store.findings(since=since))})
+            logger.info("daily report", extra={"findings_today": len(store.findings(found_since=since))})
 
         stderr.print(
             f"newswatch {__version__} serving {len(config.feeds)} feeds every "
