@@ -1,0 +1,113 @@
+"""One cycle end to end on local feed files: dedupe, syndication, crash safety."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline import cycle
+from pipeline.analysis import Matcher, compile_baseline
+from pipeline.baseline import load_baseline
+from pipeline.config import Config
+from pipeline.db.engine import create_db_engine, migrate
+from pipeline.db.store import Store
+
+ROOT = Path(__file__).parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "cycle"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def make_config(database_url: str, *feeds: str) -> Config:
+    return Config.model_validate(
+        {
+            "database": {"url": database_url},
+            "baseline": {"file": str(ROOT / "config/baselines/bakhmut-2023-01-26.toml")},
+            "feeds": [{"name": name.split(".")[0], "path": str(FIXTURES / name)} for name in feeds],
+        }
+    )
+
+
+@pytest.fixture
+def matcher() -> Matcher:
+    config = make_config("sqlite://")
+    return compile_baseline(load_baseline(config.baseline.file), config.analysis)
+
+
+def make_store(url: str) -> Store:
+    engine = create_db_engine(url)
+    migrate(engine)
+    return Store(engine)
+
+
+def test_same_article_in_two_feeds_is_one_item(database_url: str, matcher: Matcher) -> None:
+    config = make_config(database_url, "wire.rss", "mirror.atom")
+    store = make_store(database_url)
+    summary = cycle.run_cycle(config, store, matcher, now=NOW)
+    assert (summary.feeds_ok, summary.feeds_failed, summary.new_items) == (2, 0, 3)
+    again = cycle.run_cycle(config, store, matcher, now=NOW)
+    assert (again.new_items, again.new_findings) == (0, 0)
+    assert store.counts()["items"] == 3
+
+
+def test_syndicated_copy_is_linked_and_counted_once(database_url: str, matcher: Matcher) -> None:
+    config = make_config(database_url, "wire.rss", "syndicated.rss")
+    store = make_store(database_url)
+    summary = cycle.run_cycle(config, store, matcher, now=NOW)
+    assert summary.new_items == 3
+    assert summary.duplicate_stories == 1
+    counts = store.counts()
+    assert (counts["items"], counts["stories"]) == (3, 2)
+    assert {f.url for f in store.findings()} == {"http://wire.test/a/1?utm_source=rss&id=7"}
+
+
+def test_crash_during_analysis_loses_nothing(
+    database_url: str, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(database_url, "wire.rss")
+    store = make_store(database_url)
+
+    def crash(*_: object) -> list[object]:
+        raise RuntimeError("power cut")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cycle, "analyse", crash)
+        with pytest.raises(RuntimeError):
+            cycle.run_cycle(config, store, matcher, now=NOW)
+    assert store.counts()["items"] == 2
+    assert store.counts()["findings"] == 0
+    summary = cycle.run_cycle(config, store, matcher, now=NOW)
+    assert summary.new_items == 0, "nothing duplicated"
+    assert summary.new_findings >= 1, "the stored items were analysed on the next run"
+    assert store.counts()["items"] == 2
+
+
+def test_crash_before_the_feed_is_recorded_duplicates_nothing(
+    database_url: str, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(database_url, "wire.rss")
+    store = make_store(database_url)
+
+    def crash(*_: object, **__: object) -> None:
+        raise RuntimeError("killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "record_fetch", crash)
+        with pytest.raises(RuntimeError):
+            cycle.run_cycle(config, store, matcher, now=NOW)
+    summary = cycle.run_cycle(config, store, matcher, now=NOW)
+    assert summary.new_items == 0
+    assert store.counts()["items"] == 2
+    assert store.feed_statuses()[0].items_seen == 0
+
+
+def test_a_broken_feed_never_stops_the_cycle(database_url: str, matcher: Matcher) -> None:
+    config = make_config(database_url, "broken.xml", "wire.rss")
+    store = make_store(database_url)
+    summary = cycle.run_cycle(config, store, matcher, now=NOW)
+    assert (summary.feeds_ok, summary.feeds_failed, summary.new_items) == (1, 1, 2)
+    broken = next(s for s in store.feed_statuses() if s.name == "broken")
+    assert broken.last_error_code == "not_a_feed"
+    assert broken.next_due is not None
+    assert broken.next_due > NOW
