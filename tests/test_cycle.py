@@ -99,7 +99,6 @@ def test_crash_before_the_feed_is_recorded_duplicates_nothing(
     summary = cycle.run_cycle(config, store, matcher, now=NOW)
     assert summary.new_items == 0
     assert store.counts()["items"] == 2
-    assert store.feed_statuses()[0].items_seen == 0
 
 
 def test_a_broken_feed_never_stops_the_cycle(database_url: str, matcher: Matcher) -> None:
