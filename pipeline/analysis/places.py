@@ -1,0 +1,233 @@
+# ruff: noqa: RUF001 -- Cyrillic case endings are the data here
+"""Place matching: which baseline places a sentence names, in any spelling, script or case form.
+
+How it decides, per token (all on phonetic keys from `text.fold`, so Бахмуті and Bakhmut's meet):
+
+1. Multi-word names first ("Chasiv Yar", "Часовом Яру"): the first word must match, then each
+   following word, every word allowed its case ending.
+2. Exact: the key, or the key minus one known case ending (Ukrainian, Russian and adjectival endings
+   folded like the text: Бахмуті → bakmut+i, Авдіївці → avdivk+i, Запорізькому → zaporizk+omu),
+   looked up in one dict holding every alias key and alias stem. Alias stems drop only a final
+   vowel ending (Кремінна → krimin), so a consonant-final name is never shortened.
+3. Fuzzy (rapidfuzz ratio >= settings.place_min_score), only for tokens of 6+ letters that are not a
+   known cue/actor word, compared only with aliases sharing the token's first two key letters.
+
+How false positives are kept down:
+
+- `lookalikes` (Bakhmach, Kremenchuk, Andriivka, Siverskyi Donets...) are indexed like aliases but
+  mark a *negative*: an exact or inflected hit on a look-alike is never a place, and a fuzzy match is
+  refused whenever a look-alike scores at least as well as the best alias.
+- Names shorter than 6 key letters match exactly (with endings) or not at all.
+- Only endings from a closed list are stripped, never arbitrary suffixes: Bakhmutivka is not Bakhmut.
+
+Known failure modes: a typo in the first two letters defeats fuzzy matching; a real place whose
+inflected key equals another name's stem (rare; add it as a look-alike); homonymous villages (there
+are many Andriivkas) are all taken as the baseline's one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from pipeline.analysis.text import Tokens, fold
+
+# Case endings of Ukrainian and Russian nouns and adjectives, folded to keys at import time.
+_NATURAL_ENDINGS = [
+    "а",
+    "я",
+    "у",
+    "ю",
+    "і",
+    "ї",
+    "е",
+    "є",
+    "о",
+    "и",
+    "ы",
+    "й",
+    "ом",
+    "ем",
+    "ём",
+    "ою",
+    "ею",
+    "ей",
+    "ів",
+    "їв",
+    "ов",
+    "ев",
+    "ам",
+    "ям",
+    "ах",
+    "ях",
+    "ами",
+    "ями",
+    "ий",
+    "ій",
+    "ый",
+    "ого",
+    "ому",
+    "им",
+    "ім",
+    "ых",
+    "их",
+    "ої",
+    "ой",
+    "ая",
+    "яя",
+    "ую",
+    "юю",
+    "ое",
+    "ее",
+    "ые",
+    "ие",
+    "ому",
+    "ему",
+    "ской",
+    "ского",
+    "скому",
+    "ском",
+    "ська",
+    "ський",
+    "ськом",
+    "ському",
+    "ській",
+    "ських",
+]
+_ENDINGS = frozenset(fold(e) for e in _NATURAL_ENDINGS) | {""}
+# Only vowel-final endings are removed from an alias to get its stem.
+_ALIAS_ENDINGS = sorted(
+    (e for e in _ENDINGS if e and e[-1] in "aiouy" and len(e) <= 3), key=len, reverse=True
+)
+_MAX_ENDING = max(len(e) for e in _ENDINGS)
+_MIN_STEM = 3
+_FUZZY_MIN_LEN = 6
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceHit:
+    """A place found in a sentence's tokens."""
+
+    place_id: str  # the look-alike's place id when `negative`
+    start: int
+    end: int  # exclusive token index
+    score: float  # 0-1
+    how: str  # "exact", "inflected" or "fuzzy"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    place_id: str
+    negative: bool  # a look-alike: names something that is not this place
+    words: tuple[str, ...]  # stems of the following words, for multi-word names
+
+
+def _alias_stem(key: str, min_len: int = 4) -> str:
+    for ending in _ALIAS_ENDINGS:
+        if key.endswith(ending) and len(key) - len(ending) >= min_len:
+            return key[: -len(ending)]
+    return key
+
+
+def _strip(token: str, stems: dict[str, list[_Entry]] | frozenset[str]) -> tuple[str, str] | None:
+    """The (stem, ending) of a token whose stem is known, trying the shortest ending first."""
+    for cut in range(0, min(_MAX_ENDING, len(token) - _MIN_STEM) + 1):
+        stem, ending = (token[:-cut], token[-cut:]) if cut else (token, "")
+        if ending in _ENDINGS and stem in stems:
+            return stem, ending
+    return None
+
+
+class PlaceIndex:
+    """Every alias and look-alike of the baseline's places, compiled for fast look-up."""
+
+    def __init__(self, places: Iterable[tuple[str, Sequence[str], Sequence[str]]], min_score: float) -> None:
+        self.min_score = min_score
+        self._first: dict[str, list[_Entry]] = {}
+        self._word_stems: frozenset[str] = frozenset()
+        self._buckets: dict[str, list[tuple[str, _Entry]]] = {}
+        word_stems: set[str] = set()
+        for place_id, aliases, lookalikes in places:
+            for negative, names in ((True, lookalikes), (False, aliases)):
+                for name in names:
+                    keys = fold(name).split()
+                    if not keys:
+                        continue
+                    stems = [_alias_stem(keys[0])] + [_alias_stem(k, _MIN_STEM) for k in keys[1:]]
+                    entry = _Entry(place_id, negative, tuple(stems[1:]))
+                    word_stems.update(stems[1:])
+                    word_stems.update(keys[1:])
+                    for first in {keys[0], stems[0]}:
+                        self._add(first, entry)
+                    if len(keys) == 1 and len(keys[0]) >= _FUZZY_MIN_LEN:
+                        self._buckets.setdefault(keys[0][:2], []).append((keys[0], entry))
+        self._word_stems = frozenset(word_stems)
+
+    def _add(self, key: str, entry: _Entry) -> None:
+        entries = self._first.setdefault(key, [])
+        if entry.negative:
+            entries.append(entry)
+        else:  # an alias outranks a look-alike with the same key (Andriivka is a place of its own)
+            entries.insert(0, entry)
+
+    def find(self, tokens: Tokens, skip_fuzzy: frozenset[str] = frozenset()) -> list[PlaceHit]:
+        """Places named in a tokenised sentence; look-alike hits are returned with negative ids dropped."""
+        keys = tokens.keys
+        hits: list[PlaceHit] = []
+        i = 0
+        while i < len(keys):
+            hit = self._exact(keys, i)
+            if hit is None and len(keys[i]) >= _FUZZY_MIN_LEN and tokens.light[i] not in skip_fuzzy:
+                hit = self._fuzzy(keys[i], i)
+            if hit is None:
+                i += 1
+                continue
+            if hit.score > 0:
+                hits.append(hit)
+            i = hit.end
+        return hits
+
+    def _exact(self, keys: Sequence[str], i: int) -> PlaceHit | None:
+        token = keys[i]
+        for cut in range(0, min(_MAX_ENDING, len(token) - _MIN_STEM) + 1):
+            stem, ending = (token[:-cut], token[-cut:]) if cut else (token, "")
+            entries = self._first.get(stem) if ending in _ENDINGS else None
+            if not entries:
+                continue
+            best: PlaceHit | None = None
+            for entry in entries:
+                end = i + 1 + len(entry.words)
+                if end > len(keys) or (best is not None and end <= best.end):
+                    continue
+                if all(
+                    _strip(keys[i + 1 + n], frozenset({w})) is not None for n, w in enumerate(entry.words)
+                ):
+                    how = "exact" if not ending and not entry.words else "inflected"
+                    best = PlaceHit(entry.place_id, i, end, 0.0 if entry.negative else 1.0, how)
+            if best is not None:
+                return best
+        return None
+
+    def _fuzzy(self, key: str, i: int) -> PlaceHit | None:
+        bucket = self._buckets.get(key[:2])
+        if not bucket:
+            return None
+        variants = [key]
+        for cut in range(1, _MAX_ENDING + 1):
+            if len(key) - cut >= _FUZZY_MIN_LEN - 1 and key[-cut:] in _ENDINGS:
+                variants.append(key[:-cut])
+        best: _Entry | None = None
+        best_score = 0.0
+        for alias, entry in bucket:
+            for variant in variants:
+                score = fuzz.ratio(variant, alias, score_cutoff=self.min_score)
+                # a tie with a look-alike is a refusal: the token may as well be the other place
+                if score > best_score or (score == best_score and score > 0 and entry.negative):
+                    best, best_score = entry, score
+        if best is None:
+            return None
+        return PlaceHit(
+            best.place_id, i, i + 1, 0.0 if best.negative else round(best_score / 100, 3), "fuzzy"
+        )
