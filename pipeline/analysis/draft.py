@@ -129,6 +129,11 @@ _PLACE_WORDS = {  # word after a name → kind of place
     "sea": "sea",
     "lake": "lake",
 }
+_VERBS_AFTER = frozenset(
+    _words(
+        "is was has had have will would could can may might said says remains remained were are held holds"
+    )
+)
 _FEATURES = frozenset(("river", "sea", "lake"))  # the gazetteer has towns, not these
 _CUES_BEFORE = frozenset(
     _words("in near at around outside towards toward into from across between within around through")
@@ -257,6 +262,7 @@ class _Mention:
     leftovers: bool  # other unexplained capitalised words in the same phrase
     hint: str | None  # the words after "X, ..." ("Florida" in "Asheville, Florida")
     unlisted: bool = False  # not in the gazetteer, but the wording says it is a place
+    verb_follows: bool = False  # "Kharkiv was ...", "Kharkiv said ..."
 
 
 def _tokens(sentence: str) -> list[_Token]:
@@ -452,6 +458,7 @@ def _match_segment(
                 leftovers=leftovers,
                 hint=hint.group(1).strip() if hint else None,
                 unlisted=unlisted,
+                verb_follows=nxt.casefold() in _VERBS_AFTER,
             )
         )
     return mentions
@@ -473,8 +480,12 @@ def _score(
     mention: _Mention,
     consensus: frozenset[str],
     found: dict[str, tuple[GazetteerEntry, ...]],
+    centre: tuple[float, float] | None = None,
 ) -> float:
     score = math.log10(entry.population + 10)
+    if centre and entry.lat is not None and entry.lon is not None and entry.kind == "city":
+        # Of many Novoselivkas, the one near the article's other towns.
+        score -= min(_km(centre, (entry.lat, entry.lon)) / 250, 4)
     if entry.country in consensus:
         score += 3
     if entry.name.casefold() == key.casefold():
@@ -495,29 +506,59 @@ def _score(
     return score
 
 
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Approximate distance (equirectangular): good enough to rank namesakes."""
+    x = math.radians(b[1] - a[1]) * math.cos(math.radians((a[0] + b[0]) / 2))
+    y = math.radians(b[0] - a[0])
+    return 6371 * math.hypot(x, y)
+
+
 def _best(
-    mention: _Mention, consensus: frozenset[str], found: dict[str, tuple[GazetteerEntry, ...]]
+    mention: _Mention,
+    consensus: frozenset[str],
+    found: dict[str, tuple[GazetteerEntry, ...]],
+    centre: tuple[float, float] | None = None,
 ) -> GazetteerEntry | None:
-    scored = [(_score(k, e, mention, consensus, found), e) for k, e in _entries(mention, found)]
+    scored = [(_score(k, e, mention, consensus, found, centre), e) for k, e in _entries(mention, found)]
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
-def _consensus(mentions: Sequence[_Mention], found: dict[str, tuple[GazetteerEntry, ...]]) -> frozenset[str]:
-    """The countries the article is about: votes of its unambiguous places."""
-    votes: Counter[str] = Counter()
-    fallback: Counter[str] = Counter()
-    for mention in mentions:
-        entry = _best(mention, frozenset(), found)
+def _consensus(
+    mentions: Sequence[_Mention], found: dict[str, tuple[GazetteerEntry, ...]]
+) -> tuple[frozenset[str], tuple[float, float] | None]:
+    """The countries the article is about (votes of its unambiguous places) and its big towns' centre."""
+    votes: dict[str, float] = {}
+    fallback: dict[str, float] = {}
+    best = [(m, _best(m, frozenset(), found)) for m in mentions]
+    for mention, entry in best:
         if entry is None:
             continue
-        fallback[entry.country] += 1
+        fallback[entry.country] = fallback.get(entry.country, 0) + 1
+        strong = {e.country for _, e in _entries(mention, found) if _strong(e)}
+        if len(strong) > 1:
+            continue  # "Georgia": a US state and a country, it cannot vote
         if _strong(entry) or mention.cue:
-            votes[entry.country] += 1
+            votes[entry.country] = votes.get(entry.country, 0) + 1
+            for neighbour in entry.neighbours:  # Armenia and Azerbaijan make the Caucasus likely
+                votes[neighbour] = votes.get(neighbour, 0) + 0.5
     votes = votes or fallback
     if not votes:
-        return frozenset()
-    top = votes.most_common(1)[0][1]
-    return frozenset(c for c, n in votes.items() if n >= max(2, 0.3 * top) or n == top)
+        return frozenset(), None
+    top = max(votes.values())
+    consensus = frozenset(c for c, n in votes.items() if n >= 0.5 * top)
+    points = [
+        (e.lat, e.lon)
+        for _, e in best
+        if e
+        and e.kind == "city"
+        and _strong(e)
+        and e.country in consensus
+        and e.lat is not None
+        and e.lon is not None
+    ]
+    if not points:
+        return consensus, None
+    return consensus, (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
 
 
 def _accept(mention: _Mention, entry: GazetteerEntry | None, consensus: frozenset[str]) -> bool:
@@ -526,8 +567,8 @@ def _accept(mention: _Mention, entry: GazetteerEntry | None, consensus: frozense
     inside = entry.country in consensus
     if mention.place_word:
         return True
-    if mention.initial:
-        return _strong(entry) and inside
+    if mention.initial:  # "Nice weather", "Reading the forecast": only "Kharkiv was shelled" counts
+        return entry.kind in ("country", "state") or (_strong(entry) and inside and mention.verb_follows)
     if _strong(entry):
         return inside or not mention.leftovers
     return inside and (mention.cue or not mention.leftovers)
@@ -564,7 +605,7 @@ def _place_of(mention: _Mention, entry: GazetteerEntry | None) -> tuple[str, str
 def _collect_places(
     mentions: Sequence[_Mention], found: dict[str, tuple[GazetteerEntry, ...]]
 ) -> list[_PlaceAcc]:
-    consensus = _consensus(mentions, found)
+    consensus, centre = _consensus(mentions, found)
     places: dict[str, _PlaceAcc] = {}
     deferred: list[tuple[_Mention, str]] = []
     # One sense per article: once it says "the Donets river", a bare "Donets" is the river, not a town.
@@ -579,7 +620,7 @@ def _collect_places(
     }
     for mention in mentions:
         feature = features.get(fold(mention.surface)) if mention.place_word is None else None
-        entry = _best(mention, consensus, found)
+        entry = _best(mention, consensus, found, centre)
         key, name, kind = _place_of(feature or mention, entry)
         if feature is None and not _accept(mention, entry, consensus):
             deferred.append((mention, key))
@@ -606,7 +647,7 @@ def _similar(a: str, refs: Iterable[str], cutoff: float) -> bool:
 
 def _aliases(acc: _PlaceAcc) -> tuple[str, ...]:
     """Alias candidates: the name, the article's spellings, then GeoNames' Cyrillic and Latin names."""
-    entry = acc.entry
+    entry = acc.entry if acc.kind not in _FEATURES else None  # "Pearl River" the river, not the town
     words = len((entry.name if entry else acc.name).split())
     alternates = [
         a
@@ -650,7 +691,7 @@ def _draft_places(accs: Sequence[_PlaceAcc]) -> tuple[DraftPlace, ...]:
     used: set[str] = set()
     for acc in accs:
         entry = acc.entry if acc.kind not in _FEATURES else None
-        notes = ["TODO: check aliases"]
+        notes = []
         if acc.kind != (entry.kind if entry else None):
             notes.append("kind guessed from the article's wording")
         if entry and acc.kind != entry.kind:
@@ -669,7 +710,7 @@ def _draft_places(accs: Sequence[_PlaceAcc]) -> tuple[DraftPlace, ...]:
             DraftPlace(
                 id=place_id,
                 name=acc.name,
-                kind=acc.kind,
+                kind=_schema_place_kind(acc.kind, entry),
                 lat=entry.lat if entry else None,
                 lon=entry.lon if entry else None,
                 aliases=_aliases(acc),
@@ -678,6 +719,19 @@ def _draft_places(accs: Sequence[_PlaceAcc]) -> tuple[DraftPlace, ...]:
             )
         )
     return tuple(places)
+
+
+def _schema_place_kind(kind: str, entry: GazetteerEntry | None) -> str:
+    """The baseline schema's kinds: city, town, village, region, country, river, area."""
+    if kind == "city" and entry is not None:
+        if entry.population >= _STRONG_POPULATION:
+            return "city"
+        return "town" if entry.population >= 10_000 else "village"
+    if kind in ("state", "county", "district", "region"):
+        return "region"
+    if kind in ("country", "river"):
+        return kind
+    return "area"  # seas, lakes, places the gazetteer does not know
 
 
 def _unique(base: str, used: set[str]) -> str:
@@ -693,7 +747,7 @@ def _unique(base: str, used: set[str]) -> str:
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.I))
     for kind, pattern in (
-        ("control", r"\b(?:captur\w*|seiz\w*|taken|took|fell|fall of|liberat\w*|retak\w*|recaptur\w*|encircl\w*|surround\w*|withdr[ae]w\w*|occup\w*|push(?:ed)? \w+ out|repel\w*|retreat\w*|advanc(?:e|ed|ing)\b)"),
+        ("control", r"\b(?:captur\w*|seiz\w*|taken|took|fell|fall of|hold(?:s|ing)?|held|liberat\w*|retak\w*|recaptur\w*|encircl\w*|surround\w*|withdr[ae]w\w*|occup\w*|push(?:ed)? \w+ out|repel\w*|retreat\w*|advanc(?:e|ed|ing)\b)"),
         ("forecast", r"\b(?:will|would|expected|anticipated|likely|(?-i:may)|might|could|forecast\w*|coming (?:days|weeks|months)|potential|plans? to|set to|poised)\b"),
         ("supply", r"\b(?:send\w*|sent|ship\w*|deliver\w*|supplies|supply|weapons|ammunition|generators|meals|funds|train(?:ed|ing)|deploy\w*)\b"),
         ("quantity", r"\b(?:\d[\d,.]*|hundreds|thousands|dozens|millions?|billions?|percent)\b|%"),
@@ -716,7 +770,7 @@ _FORECAST = re.compile(
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:hundreds|thousands|dozens|millions?|billions?)\b|%|\$", re.I)
 _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 _KEY_VERB = re.compile(
-    r"\b(fell|fall|captured|capture|taken|take|retaken|seized|encircled?|surrounded|withdraw|losing|lost|"
+    r"\b(fell|fall|captured|capture|taken|take|hold|holds|held|retaken|seized|encircled?|surrounded|withdraw|losing|lost|"
     r"sending|sent|shipped|deployed|trained|destroyed|killed|advised|advising|expected|anticipated|"
     r"believed|claimed|estimated|argued|asserted|said|says|stated|approved|declared|launched|initiated|"
     r"rescued|improving|deteriorating|spent|hindering|retreated|repelled|constructed|crossed|may have to)\b",
@@ -841,3 +895,111 @@ def draft_baseline(article: str, gazetteer: Gazetteer, *, source: str | None = N
         source=source,
         author=parsed.author,
     )
+
+
+# --- the baseline file -------------------------------------------------------------------------------
+
+# Claim kinds the baseline schema knows, for the draft's guesses (which also name supply and trend).
+_SCHEMA_KIND = {"supply": "activity", "trend": "assessment"}
+_STATE_TEMPLATE = {
+    "control": "state = { holder = \"...\", rival = \"...\", status = \"contested\" }  # or captured/surrounded/objective",
+    "activity": "state = { actor = \"...\" }",
+    "quantity": "state = { low = 0, high = 0, unit = \"...\", per = \"day\" }",
+    "assessment": "state = { source = \"...\", stance = \"negative\" }",
+    "forecast": "state = { actor = \"...\" }",
+    "history": "state = { actor = \"...\" }",
+}  # fmt: skip
+
+
+def _toml_str(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    return f'"{escaped}"'
+
+
+def _toml_list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(_toml_str(item) for item in items) + "]"
+
+
+def draft_id(draft: Draft) -> str:
+    """The baseline id: a slug of the title (or first place) and the date."""
+    head = slug(draft.title or (draft.places[0].name if draft.places else "baseline"), 5) or "baseline"
+    return f"{head}-{draft.as_of.isoformat()}" if draft.as_of else head
+
+
+def _metadata_lines(draft: Draft) -> list[str]:
+    lines = ["[metadata]", f"id = {_toml_str(draft_id(draft))}"]
+    for key, value, hint in (
+        ("title", draft.title, "the article's headline"),
+        ("source", draft.source, "the publication or URL"),
+        ("author", draft.author, "who wrote it"),
+    ):
+        lines.append(f"{key} = {_toml_str(value)}" if value else f'# TODO: {key} = "..."  # {hint}')
+    if draft.as_of:
+        lines.append(f"as_of = {draft.as_of.isoformat()}  # date found at the top of the article")
+    else:
+        lines.append("# TODO: as_of = YYYY-MM-DD  # no date found in the article's first lines")
+    return lines
+
+
+def _place_lines(place: DraftPlace) -> list[str]:
+    lines = ["[[places]]", f"# mentioned {place.mentions} time(s)"]
+    lines += [f"# {note}" for note in place.notes]
+    lines += [
+        f"id = {_toml_str(place.id)}",
+        f"name = {_toml_str(place.name)}",
+        f"kind = {_toml_str(place.kind)}  # kind guessed",
+    ]
+    if place.lat is None or place.lon is None:
+        lines.append("# TODO: lat = 0.0")
+        lines.append("# TODO: lon = 0.0")
+    else:
+        lines += [f"lat = {place.lat:.4f}", f"lon = {place.lon:.4f}"]
+    lines.append(f"aliases = {_toml_list(place.aliases)}  # TODO: check aliases")
+    lines.append("lookalikes = []  # names that must NOT match this place")
+    return lines
+
+
+def _claim_lines(claim: DraftClaim) -> list[str]:
+    kind = _SCHEMA_KIND.get(claim.kind_guess, claim.kind_guess)
+    guessed = f"kind guessed ({claim.kind_guess})" if kind != claim.kind_guess else "kind guessed"
+    return [
+        "[[claims]]",
+        f"id = {_toml_str(claim.id)}",
+        f"text = {_toml_str(claim.text)}",
+        f"kind = {_toml_str(kind)}  # {guessed}",
+        f"places = {_toml_list(claim.places)}",
+        "actors = []",
+        f"# TODO: {_STATE_TEMPLATE.get(kind, 'state = {}')}",
+        "# TODO: topic groups: every group must occur; keep the 1-3 words that define the claim",
+        "topic = [" + ", ".join(_toml_list([word]) for word in claim.topic[:3]) + "]",
+    ]
+
+
+def render_draft_toml(draft: Draft) -> str:
+    """The draft as a baseline file (TOML) with comments telling the editor what to check."""
+    lines = [
+        "# Baseline DRAFTED by `newswatch baseline draft`: edit it before use.",
+        "# Check every place (kind, coordinates, aliases; add lookalikes) and every claim (keep, reword",
+        "# or delete; fill in actors, state and topic). Lines starting with `# TODO:` need a value.",
+        "",
+        *_metadata_lines(draft),
+        "",
+        "# ---------------------------------------------------------------- places",
+    ]
+    for place in draft.places:
+        lines += ["", *_place_lines(place)]
+    lines += [
+        "",
+        "# ---------------------------------------------------------------- actors",
+        "# TODO: the sides and sources the claims name, e.g.",
+        "# [[actors]]",
+        '# id = "russia"',
+        '# name = "Russian forces"',
+        '# aliases = ["Russia*", "Russian forces", "Wagner"]',
+        "",
+        "# ---------------------------------------------------------------- claims",
+    ]
+    for claim in draft.claims:
+        lines += ["", *_claim_lines(claim)]
+    return "\n".join(lines) + "\n"

@@ -40,6 +40,7 @@ class GazetteerEntry:
     population: int
     alternatenames: tuple[str, ...]
     approximate: bool = False  # coordinates are a mean of the place's towns, not its own
+    neighbours: tuple[str, ...] = ()  # a country's neighbours (ISO alpha-2)
 
 
 class Gazetteer:
@@ -66,9 +67,7 @@ class Gazetteer:
         if not keys:
             return {}
         # One pass for all names: longest first, and the lookahead makes each match a whole name.
-        pattern = re.compile(
-            re.escape(_NAME_SEP) + "(" + "|".join(map(re.escape, keys)) + ")(?=[\x1e\x1f])"
-        )
+        pattern = re.compile(re.escape(_NAME_SEP) + "(" + "|".join(map(re.escape, keys)) + ")(?=[\x1e\x1f])")
         hits: dict[str, dict[int, None]] = {}
         for match in pattern.finditer(self._blob):
             row = bisect.bisect_right(self._offsets, match.start()) - 1
@@ -89,6 +88,7 @@ def _entry(row: Row) -> GazetteerEntry:
         population=int(row.get("population") or 0),
         alternatenames=tuple(str(a) for a in row.get("alternatenames", ())),
         approximate=bool(row.get("approximate", False)),
+        neighbours=tuple(c for c in str(row.get("neighbours") or "").split(",") if c),
     )
 
 
@@ -115,7 +115,11 @@ def gazetteer_rows(
         acc = sums.get(area)
         if not acc:
             return {"latitude": None, "longitude": None}
-        return {"latitude": round(acc[0] / acc[2], 4), "longitude": round(acc[1] / acc[2], 4), "approximate": True}
+        return {
+            "latitude": round(acc[0] / acc[2], 4),
+            "longitude": round(acc[1] / acc[2], 4),
+            "approximate": True,
+        }
 
     for country in countries:
         cc = country["iso"]
@@ -128,6 +132,7 @@ def gazetteer_rows(
                 "admin1code": "",
                 "population": country.get("population") or 0,
                 "alternatenames": (),
+                "neighbours": country.get("neighbours", ""),
                 **centre(cc),
             }
         )
