@@ -36,6 +36,7 @@ _DROP = "'’ʼ`´‘ʹ" + "ьъ"
 _MARKS = re.compile(r"[\u0300-\u036f]")
 _POSSESSIVE = re.compile(r"(?<=\w)['’ʼ]s\b")
 _WORD = re.compile(r"\w+")
+_CLAUSE_MARK = re.compile(r"[,;:—–()\[\]]")
 
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh",
@@ -92,19 +93,28 @@ class Tokens:
     light: tuple[str, ...]
     keys: tuple[str, ...]
     surface: tuple[str, ...]
+    clauses: tuple[int, ...]  # clause number of each token (punctuation such as , ; : — starts a clause)
 
 
 def tokenise(sentence: str) -> Tokens:
     """Split a sentence into aligned light, key and surface tokens."""
     light_text = normalise(sentence)
-    light = _WORD.findall(light_text)
+    light: list[str] = []
+    clauses: list[int] = []
+    clause, last_end = 0, 0
+    for match in _WORD.finditer(light_text):
+        if _CLAUSE_MARK.search(light_text, last_end, match.start()):
+            clause += 1
+        light.append(match.group())
+        clauses.append(clause)
+        last_end = match.end()
     keys = _WORD.findall(_key_of_light(light_text))
     if len(keys) != len(light):  # a character folded into a separator: fold word by word instead
         keys = [_key_of_light(word) or word for word in light]
     surface = _WORD.findall(_POSSESSIVE.sub("", unicodedata.normalize("NFKC", sentence)))
     if len(surface) != len(light):
         surface = light
-    return Tokens(tuple(light), tuple(keys), tuple(surface))
+    return Tokens(tuple(light), tuple(keys), tuple(surface), tuple(clauses))
 
 
 # Words after which a full stop does not end a sentence (titles, months, initials, "U.S.").

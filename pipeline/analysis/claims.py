@@ -1,0 +1,271 @@
+"""Which claims a report speaks to: compile a baseline once, then read items sentence by sentence.
+
+`compile_baseline` turns the baseline and the bundled generic cue lexicons (`cues.toml`, read once
+with importlib.resources) into a `Matcher`: one phrase lexicon holding every cue, actor alias and
+claim topic phrase, and one place index. `analyse` then, per item:
+
+1. returns nothing for a report published on or before the baseline's `as_of` (an undated report
+   counts as later);
+2. splits title + body into sentences (the title is a sentence) and tokenises each once;
+3. finds places, cues, actors and topic phrases with dictionary look-ups, masking false friends
+   ("fuel tanks", "offensive remarks") so their words cannot act as cues;
+4. skips a sentence at once when it holds neither a place nor a topic phrase of any claim;
+5. asks `relation.read` how the sentence bears on each claim whose places or topic it mentions;
+6. keeps, per claim, the strongest reading over all sentences, at or above `claim_min_score`.
+
+Pure: no I/O after compilation, no clock, no mutable global state; the Matcher is read-only.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from importlib import resources
+from typing import Any
+
+from pipeline.analysis.places import PlaceIndex
+from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
+from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise
+from pipeline.baseline import Baseline
+from pipeline.config import AnalysisSettings
+from pipeline.records import Finding, ItemText, PlaceMention
+
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?![\w])")
+_LANGS = ("en", "uk", "ru")
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """A baseline compiled for analysis; build with `compile_baseline`, then share read-only."""
+
+    baseline: Baseline
+    settings: AnalysisSettings
+    lexicon: Lexicon
+    places: PlaceIndex
+    claims: tuple[ClaimSpec, ...]
+    weights: dict[str, float]
+    names: dict[str, str]  # place id → canonical name
+    known_words: frozenset[str]  # never fuzzy-matched as places
+    as_of: datetime  # end of the as_of day, UTC
+
+
+def _load_cues() -> dict[str, Any]:
+    text = resources.files("pipeline.analysis").joinpath("cues.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _phrases(table: dict[str, Any]) -> list[str]:
+    return [phrase for lang in _LANGS for phrase in table.get(lang, [])]
+
+
+def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
+    """Compile the baseline and the generic cue lexicons into a reusable Matcher."""
+    cues = _load_cues()
+    lexicon = Lexicon()
+    weights: dict[str, float] = {}
+    for name, table in cues["events"].items():
+        lexicon.add(f"ev:{name}", _phrases(table))
+        weights[name] = float(table["weight"])
+    for name, table in cues["modifiers"].items():
+        lexicon.add(f"mod:{name}", _phrases(table))
+    for lang in _LANGS:
+        for phrase, value in cues["quantities"].get(lang, {}).items():
+            lexicon.add(f"qty:{value}", [phrase])
+    lexicon.add("ignore", _phrases(cues["ignore"]))
+    for actor in baseline.actors:
+        lexicon.add(f"actor:{actor.id}", actor.aliases)
+    specs = []
+    for claim in baseline.claims:
+        for group, phrases in enumerate(claim.topic):
+            lexicon.add(f"topic:{claim.id}:{group}", phrases)
+        for label in ("confirm", "update", "contradict"):
+            lexicon.add(f"topic:{claim.id}:{label}", getattr(claim, label))
+        state = claim.state
+        specs.append(
+            ClaimSpec(
+                id=claim.id,
+                kind=claim.kind,
+                places=frozenset(claim.places),
+                near=frozenset(claim.near),
+                actors=frozenset(claim.actors),
+                holder=state.holder,
+                rival=state.rival,
+                status=state.status,
+                actor=state.actor,
+                source=state.source,
+                stance=state.stance,
+                low=state.low,
+                high=state.high,
+                per=state.per,
+                groups=len(claim.topic),
+                topic_cues=frozenset(claim.topic_cues),
+            )
+        )
+    places = PlaceIndex(
+        ((p.id, p.aliases, p.lookalikes) for p in baseline.places), min_score=settings.place_min_score
+    )
+    as_of = datetime.combine(baseline.as_of, time.max, tzinfo=UTC)
+    return Matcher(
+        baseline=baseline,
+        settings=settings,
+        lexicon=lexicon,
+        places=places,
+        claims=tuple(specs),
+        weights=weights,
+        names={p.id: p.name for p in baseline.places},
+        known_words=frozenset(lexicon.words),
+        as_of=as_of,
+    )
+
+
+def _sentences(item: ItemText) -> list[str]:
+    sentences = [item.title.strip()] if item.title.strip() else []
+    return sentences + split_sentences(item.body or "")
+
+
+def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher) -> View | None:
+    places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
+    hits = matcher.lexicon.find(tokens.light)
+    masked: set[int] = set()
+    for hit in hits:
+        if hit.label == "ignore":
+            masked.update(range(hit.start, hit.end))
+    events: list[Cue] = []
+    mods: dict[str, list[Cue]] = {}
+    actors: list[Cue] = []
+    claim: dict[str, list[Cue]] = {}
+    quantities: list[Cue] = []
+    surface = tokens.surface
+    for hit in hits:
+        kind, _, value = hit.label.partition(":")
+        cue = Cue(kind, value, hit.start, hit.end, " ".join(surface[hit.start : hit.end]))
+        if kind == "actor":
+            actors.append(cue)
+        elif hit.start in masked:
+            continue
+        elif kind == "ev":
+            events.append(Cue("event", value, hit.start, hit.end, cue.surface))
+        elif kind == "mod":
+            mods.setdefault(value, []).append(cue)
+        elif kind == "topic":
+            claim.setdefault(value, []).append(cue)
+        elif kind == "qty":
+            quantities.append(cue)
+    if not places and not claim:
+        return None
+    actors = _roles(actors, mods, tokens)
+    view = View(index, sentence, tokens, places, events, mods, actors, claim, quantities)
+    view.weights = matcher.weights
+    view.names = matcher.names
+    if claim:  # numbers only matter to a quantity claim's topic
+        view.numbers = quantities + _numbers(sentence, tokens)
+    return view
+
+
+def _roles(actors: list[Cue], mods: dict[str, list[Cue]], tokens: Tokens) -> list[Cue]:
+    """Mark actors that follow a preposition ("in Ukraine", "проти Росії") as objects, not doers."""
+    prepositions = {c.end for c in mods.get("preposition", [])}
+    adjectives = {c.start: c.end for c in mods.get("direction_adjective", [])}
+    marked: list[Cue] = []
+    for actor in sorted(actors, key=lambda a: (a.start, -a.end)):
+        if marked and actor.start < marked[-1].end:
+            continue  # one actor per span: the longest phrase wins
+        start = actor.start
+        for adj_start, adj_end in adjectives.items():
+            if adj_end == start:
+                start = adj_start
+        is_object = start in prepositions
+        marked.append(
+            Cue("object" if is_object else "actor", actor.value, actor.start, actor.end, actor.surface)
+        )
+    return marked
+
+
+def _numbers(sentence: str, tokens: Tokens) -> list[Cue]:
+    light = normalise(sentence)
+    numbers = []
+    for match in _NUMBER.finditer(light):
+        digits = re.sub(r"[ ,.]", "", match.group())
+        value = int(digits)
+        if 1900 <= value <= 2100 and len(digits) == 4:
+            continue  # a year
+        position = len(re.findall(r"\w+", light[: match.start()]))
+        position = min(position, max(len(tokens.light) - 1, 0))
+        numbers.append(Cue("number", str(value), position, position + 1, match.group()))
+    return numbers
+
+
+def _contrast_clauses(view: View) -> None:
+    """Start a new clause at "but", "однак", "однако"... (clause numbers come from punctuation)."""
+    starts = sorted(c.start for c in view.mod("contrast"))
+    if not starts:
+        return
+    clauses = list(view.tokens.clauses)
+    shift = 0
+    for i in range(len(clauses)):
+        while shift < len(starts) and starts[shift] <= i:
+            shift += 1
+        clauses[i] += shift * 1000
+    view.tokens = Tokens(view.tokens.light, view.tokens.keys, view.tokens.surface, tuple(clauses))
+
+
+def _relevant(spec: ClaimSpec, view: View) -> bool:
+    if spec.places or spec.near:
+        ids = {h.place_id for h in view.places}
+        if not (ids & spec.places or ids & spec.near):
+            return False
+    return spec.groups == 0 or f"{spec.id}:0" in view.claim
+
+
+def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, Reading]]:
+    """Every (claim, sentence, reading) of an item, before picking the best per claim."""
+    if item.published is not None:
+        published = item.published if item.published.tzinfo else item.published.replace(tzinfo=UTC)
+        if published <= matcher.as_of:
+            return []
+    readings = []
+    for index, sentence in enumerate(_sentences(item)):
+        view = _view(index, sentence, tokenise(sentence), matcher)
+        if view is None:
+            continue
+        _contrast_clauses(view)
+        for spec in matcher.claims:
+            if not _relevant(spec, view):
+                continue
+            reading = read(spec, view)
+            if reading is not None:
+                readings.append((spec, view, reading))
+    return readings
+
+
+def analyse(item: ItemText, matcher: Matcher) -> list[Finding]:
+    """The findings of one report: at most one per claim, each at or above claim_min_score."""
+    best: dict[str, tuple[Reading, View]] = {}
+    for spec, view, reading in read_item(item, matcher):
+        if reading.score < matcher.settings.claim_min_score:
+            continue
+        current = best.get(spec.id)
+        if current is None or reading.score > current[0].score:
+            best[spec.id] = (reading, view)
+    order = {spec.id: n for n, spec in enumerate(matcher.claims)}
+    return [
+        Finding(claim_id, reading.relation, reading.places, view.text, reading.score, reading.reasons)
+        for claim_id, (reading, view) in sorted(best.items(), key=lambda kv: order[kv[0]])
+    ]
+
+
+def match_places(text: str, matcher: Matcher) -> list[PlaceMention]:
+    """Every baseline place named in a text, sentence by sentence, with its canonical name."""
+    mentions = []
+    for index, sentence in enumerate(split_sentences(text)):
+        tokens = tokenise(sentence)
+        for hit in matcher.places.find(tokens, matcher.known_words):
+            if hit.score <= 0:
+                continue
+            surface = " ".join(tokens.surface[hit.start : hit.end])
+            mentions.append(
+                PlaceMention(hit.place_id, matcher.names[hit.place_id], surface, hit.score, index)
+            )
+    return mentions
