@@ -30,7 +30,7 @@ from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise
 from pipeline.baseline import Baseline
 from pipeline.config import AnalysisSettings
-from pipeline.records import Finding, ItemText, PlaceMention
+from pipeline.records import Finding, ItemText, PlaceMention, Relation
 
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?![\w])")
 _LANGS = ("en", "uk", "ru")
@@ -240,6 +240,15 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
     return readings
 
 
+# A report's news is what changed or is disputed; background sentences tend to restate the old state,
+# so a sentence that updates or contradicts outranks one that merely confirms.
+_PRIORITY = {Relation.CONTRADICTS: 2, Relation.UPDATES: 1, Relation.CONFIRMS: 0}
+
+
+def _rank(reading: Reading) -> tuple[int, float]:
+    return _PRIORITY[reading.relation], reading.score
+
+
 def analyse(item: ItemText, matcher: Matcher) -> list[Finding]:
     """The findings of one report: at most one per claim, each at or above claim_min_score."""
     best: dict[str, tuple[Reading, View]] = {}
@@ -247,7 +256,7 @@ def analyse(item: ItemText, matcher: Matcher) -> list[Finding]:
         if reading.score < matcher.settings.claim_min_score:
             continue
         current = best.get(spec.id)
-        if current is None or reading.score > current[0].score:
+        if current is None or _rank(reading) > _rank(current[0]):
             best[spec.id] = (reading, view)
     order = {spec.id: n for n, spec in enumerate(matcher.claims)}
     return [

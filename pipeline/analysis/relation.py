@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002 -- Cyrillic examples and cue words are the data here
+# ruff: noqa: RUF002 -- Cyrillic examples and cue words are the data here
 """Reading one sentence against one claim: confirms, updates or contradicts — or nothing.
 
 The sentence arrives as a `View`: its place hits, event cues (gain, loss, hold, attack, withdraw,
@@ -48,6 +48,7 @@ from pipeline.records import Relation
 
 EVENT_NAMES = {
     "gain": "capture",
+    "recapture": "recapture",
     "loss": "loss",
     "hold": "hold",
     "attack": "attack",
@@ -133,19 +134,33 @@ def _q(cue: Cue) -> str:
 
 def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | None:
     """The actor doing the event at [start, end), or None; `passive` allows "taken by X"."""
-    doers = [a for a in view.actors if a.label == "actor"]
-    inside = [a for a in doers if start <= a.start < end]  # "under Russian control"
+    actors = view.actors
+    inside = [a for a in actors if start <= a.start < end]  # "under Russian control"
     if inside:
         return inside[0]
-    for marker in view.mod("agent_after") if passive else []:
-        if end <= marker.start <= end + 1:
-            after = [a for a in view.actors if marker.end <= a.start <= marker.end + 2]
-            if after:
-                return after[0]
-    before = [a for a in doers if a.end <= start]
-    if before:
-        return before[-1]
-    after = [a for a in doers if end <= a.start <= end + 2]
+    adjacent = [a for a in actors if a.end == start]  # "Russian-held", "Ukrainian troops"
+    follows = [a for a in actors if end <= a.start <= end + 2]
+    if passive:
+        for marker in view.mod("agent_after"):
+            if end <= marker.start <= end + 1:
+                after = [a for a in actors if marker.end <= a.start <= marker.end + 2]
+                if after:
+                    return after[0]
+        if any(m.start <= start < m.end or m.end == end for m in view.mod("agent_follows")) and follows:
+            return follows[0]
+        if any(start - 2 <= m.start < start for m in view.mod("passive")):
+            return None  # "was taken": the doer is only named after "by"
+    if adjacent and adjacent[-1].label == "object":
+        return adjacent[-1]
+    doers = [a for a in actors if a.label == "actor" and a.end <= start]
+    if doers:
+        last = doers[-1]
+        relative = any(last.end <= r.start < start for r in view.mod("relative"))
+        doers_after = [a for a in follows if a.label == "actor"]
+        if relative and doers_after:  # "the town, which Ukrainian forces hold"
+            return doers_after[0]
+        return last
+    after = [a for a in follows if a.label == "actor"]
     return after[0] if after else None
 
 
@@ -176,12 +191,10 @@ def _flip(relation: Relation, view: View, start: int, reasons: list[str]) -> Rel
         reasons.append(f"negation: {_q(negation)}")
     if denial:
         reasons.append(f"denial: {_q(denial)}")
-    if bool(negation) != bool(denial):
-        if negation and any(
-            c.start <= negation.start < c.end or abs(c.start - negation.start) <= 1
-            for c in view.mod("change")
-        ):
-            return Relation.UPDATES
+    if negation or denial:
+        change = view.mod("change")
+        if negation and any(abs(c.start - negation.start) <= 1 for c in change):
+            return Relation.UPDATES  # "no longer holds"
         return _FLIP.get(relation)
     return relation
 
@@ -213,8 +226,11 @@ def _place_reasons(view: View, hits: list[PlaceHit]) -> list[str]:
 def _nearest_place(view: View, cue: Cue) -> PlaceHit | None:
     best: PlaceHit | None = None
     best_distance = _PLACE_WINDOW + 1
+    clauses = view.tokens.clauses
     for hit in view.places:
         distance = hit.start - cue.end + 1 if hit.start >= cue.end else cue.start - hit.end + 1
+        if clauses[hit.start] != clauses[cue.start]:
+            distance += 6  # prefer a place in the event's own clause
         if distance < best_distance:
             best, best_distance = hit, distance
     return best
@@ -250,8 +266,8 @@ def _other(claim: ClaimSpec, side: str | None) -> str | None:
 
 def _control(claim: ClaimSpec, view: View) -> Reading | None:
     own = [h for h in view.places if h.place_id in claim.places or h.place_id in claim.near]
-    if not own:
-        return None
+    if not own or view.mod("stance_positive") or view.mod("stance_negative"):
+        return None  # no place of the claim, or an evaluation ("holding X is a mistake"), not a report
     best: tuple[float, Relation, list[str], PlaceHit] | None = None
     for event in view.events:
         place = _nearest_place(view, event)
@@ -290,26 +306,36 @@ def _control_event(
     kind = event.value
     if agent is not None and agent not in (claim.holder, claim.rival):
         agent = None
+    negated = negation_of(view, event.start) is not None
+    # the side expected to take the place next: the rival while contested, the holder once captured
+    taker = claim.holder if captured else claim.rival
     new_holder: str | None = None
     if kind == "gain":
-        new_holder = agent or (claim.holder if captured else claim.rival)
+        new_holder = agent or taker
+    elif kind == "recapture":
+        new_holder = agent or _other(claim, taker)
     elif kind in ("loss", "withdraw"):
-        loser = agent or (claim.rival if captured else claim.holder)
+        if kind == "withdraw" and (negated or _modalised(view, event.start)):
+            return None  # "will not withdraw", "urged to pull out": a decision, not a change of control
+        loser = agent or _other(claim, taker)
         new_holder = _other(claim, loser)
+        if not captured and loser == claim.rival:
+            reasons.append(f"event: {_q(event)} → {EVENT_NAMES[kind]} by {loser}")
+            return Relation.UPDATES  # the attacker pulls back: the assault is over
     name = EVENT_NAMES[kind]
     who = f" by {agent}" if agent else ""
     continuity = view.mod("continuity")
-    if new_holder is not None and not negation_of(view, event.start):
+    if new_holder is not None and not negated:
         attempt = _attempted(view, event.start)
         if attempt is not None:  # "seeks to take", "tried to capture": an attack, not a change
             reasons.append(f"partial: {_q(attempt)}")
             kind, new_holder = "attack", None
         elif _modalised(view, event.start):
-            return None  # "urged to withdraw", "may fall": not a change of control
+            return None  # "may fall", "could be taken": not a change of control
     if new_holder is not None:
-        reasons.append(f"event: {_q(event)} → {name} ({new_holder} takes control)")
         if near and not captured:
-            return Relation.CONFIRMS  # a village near the city changes hands: the battle goes on
+            return None  # a village near the city changed hands: that is another claim's news
+        reasons.append(f"event: {_q(event)} → {name} ({new_holder} takes control)")
         return Relation.CONFIRMS if new_holder == claim.holder else Relation.UPDATES
     if kind == "hold":
         keeper = agent or claim.holder
@@ -330,11 +356,18 @@ def _control_event(
             reasons.append(f"continuity: {_q(continuity[0])}")
             return Relation.CONTRADICTS
         return None
+    if kind == "stop":
+        if captured or agent == claim.holder:
+            return None
+        reasons.append(f"event: {_q(event)} → {name}{who}")
+        return Relation.UPDATES  # the push on the place stalled or was called off
     if kind == "encircle":
         if captured or agent == claim.holder:
             return None
         partial = view.mod("partial") or view.mod("future")
         reasons.append(f"event: {_q(event)} → {name}{who}")
+        if negated or denial_of(view, event.start):
+            return Relation.CONFIRMS  # flipped below to "contradicts": the encirclement threat is disputed
         if partial:
             reasons.append(f"partial: {_q(partial[0])}")
             return Relation.CONFIRMS
@@ -373,14 +406,15 @@ def _claim_places(claim: ClaimSpec, view: View) -> list[PlaceHit] | None:
 
 def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) -> bool:
     allowed = claim.actors | {a for a in (claim.actor, claim.source) if a}
-    present = [a for a in view.actors if a.value in allowed]
-    if not present:
-        return False
     agent = agent_of(view, position, position + 1, passive=False)
     if agent is not None and agent.value not in allowed:
-        return False
-    shown = agent or present[0]
-    reasons.append(f"actor: {_q(shown)} → {shown.value}")
+        return False  # someone else does it: Russia sending tanks is not the West sending them
+    present = [a for a in view.actors if a.value in allowed]
+    if agent is None and not present and not claim.places:
+        return False  # neither a doer nor a place: too little to tie the sentence to the claim
+    shown = agent or (present[0] if present else None)
+    if shown is not None:
+        reasons.append(f"actor: {_q(shown)} → {shown.value}")
     return True
 
 
@@ -398,6 +432,8 @@ def _topical(claim: ClaimSpec, view: View) -> Reading | None:
     explicit = 0.0
     future = view.mod("future") + view.mod("modal")
     if claim.kind == "forecast":
+        if _modal_by_other(claim, view):
+            return None
         starts = [e for e in view.events if e.value in ("start", "stop") and not _modalised(view, e.start)]
         if starts:
             relation = Relation.UPDATES
@@ -411,7 +447,13 @@ def _topical(claim: ClaimSpec, view: View) -> Reading | None:
         else:
             return None
     else:
-        stops = [e for e in view.events if e.value == "stop" and not negation_of(view, e.start)]
+        stops = [
+            e
+            for e in view.events
+            if e.value in ("stop", "withdraw") and not negation_of(view, e.start) and claim.kind == "activity"
+        ]
+        if claim.kind == "history":  # the other side takes back what was won
+            stops = [e for e in view.events if e.value in ("gain", "recapture") and _by_other(claim, view, e)]
         updates = view.claim.get(f"{claim.id}:update", [])
         if updates or stops:
             cue = (updates or stops)[0]
@@ -438,30 +480,54 @@ def _topical(claim: ClaimSpec, view: View) -> Reading | None:
     )
 
 
+def _by_other(claim: ClaimSpec, view: View, event: Cue) -> bool:
+    agent = agent_of(view, event.start, event.end)
+    return agent is not None and agent.value not in claim.actors and agent.value != claim.actor
+
+
+def _modal_by_other(claim: ClaimSpec, view: View) -> bool:
+    """Is the future/modal cue said by someone else ("US urges Ukraine to leave")?"""
+    allowed = claim.actors | {claim.actor}
+    for cue in view.mod("modal"):
+        agent = agent_of(view, cue.start, cue.end, passive=False)
+        if agent is not None and agent.value not in allowed:
+            return True
+    return False
+
+
 def _quantity(claim: ClaimSpec, view: View) -> Reading | None:
     found = _topic_position(claim, view)
-    if found is None or not view.numbers:
+    if found is None:
         return None
     position, reasons = found
     agent = agent_of(view, position, position + 1)
+    sources = [a for a in view.actors if a.value == claim.source]
+    if not view.numbers:
+        # no figure: only a dispute of the claim's source counts ("Kyiv rejects the BND estimate")
+        disputes = view.mod("denial") + view.mod("negation")
+        dispute = denial_of(view, position) or (disputes[0] if disputes else None)
+        if not sources or dispute is None:
+            return None
+        reasons += [f"source: {_q(sources[0])} → {claim.source}", f"denial: {_q(dispute)}"]
+        return Reading(Relation.CONTRADICTS, 0.75, (), tuple(reasons))
     if agent is None or agent.value not in claim.actors:
         return None
     reasons.append(f"actor: {_q(agent)} → {agent.value}")
-    per = {"day": "per_day", "week": "per_week", "month": "per_month"}.get(claim.per or "")
-    if per is not None:
-        periods = view.mod(per)
-        if not periods:
-            return None
-        reasons.append(f"period: {_q(periods[0])}")
     number = min(view.numbers, key=lambda c: abs(c.start - position))
     value = float(number.value)
     low, high = claim.low or 0.0, claim.high if claim.high is not None else float("inf")
-    inside = low <= value <= high
-    reasons.append(f"quantity: {_q(number)} ≈ {value:g} (baseline {low:g}-{high:g})")
+    per = {"day": "per_day", "week": "per_week", "month": "per_month"}.get(claim.per or "")
+    periods = view.mod(per) if per else []
+    inside = low <= value <= high and (per is None or bool(periods))
+    if periods:
+        reasons.append(f"period: {_q(periods[0])}")
+    reasons.append(
+        f"quantity: {_q(number)} ≈ {value:g} (baseline {low:g}-{high:g} per {claim.per or 'total'})"
+    )
     relation = _flip(Relation.CONFIRMS if inside else Relation.UPDATES, view, position, reasons)
     if relation is None:
         return None
-    if claim.source and any(a.value == claim.source for a in view.actors):
+    if sources:
         reasons.append(f"source: {claim.source}")
     return Reading(relation, 0.85, (), tuple(reasons))
 
