@@ -211,3 +211,51 @@ def test_gazetteer_lookup_matches_whole_names_ignoring_case() -> None:
 def test_load_gazetteer_is_built_once(gazetteer: Gazetteer) -> None:
     assert load_gazetteer() is gazetteer
     assert len(gazetteer) > 200_000
+
+
+@pytest.mark.parametrize(
+    ("article", "kind"),
+    [
+        ("Officials in Washington said the aid package would reach Kyiv within weeks.", "city"),
+        ("After talks in Kyiv, Washington promised more air defence systems for the spring.", "city"),
+        ("Wildfires spread across Washington state on Monday, forcing evacuations near Yakima.", "region"),
+        ("Crews from the State of Washington reached Oregon on Tuesday to fight the fires.", "region"),
+        ("Volunteers drove from Spokane, Washington to Boise on Sunday with supplies.", "region"),
+    ],
+)
+def test_capital_beats_same_named_state_without_a_state_cue(
+    article: str, kind: str, gazetteer: Gazetteer
+) -> None:
+    place = {p.id: p for p in draft_baseline(article, gazetteer).places}["washington"]
+    assert place.kind == kind
+    assert place.lon is not None
+    assert (place.lon > -80) == (kind == "city")  # Washington, D.C. is in the east, the state in the far west
+
+
+def _invented_gazetteer() -> Gazetteer:
+    """A state and a big city of the same name, the city in another state: no real name involved."""
+    rows = gazetteer_rows(
+        cities=[
+            {"geonameid": 1, "name": "Avalon", "latitude": 38.9, "longitude": -77.0, "countrycode": "US",
+             "admin1code": "CP", "population": 700000, "alternatenames": []},
+            {"geonameid": 2, "name": "Brightwater", "latitude": 47.0, "longitude": -120.0, "countrycode": "US",
+             "admin1code": "AV", "population": 2000000, "alternatenames": []},
+        ],
+        countries=[{"iso": "US", "name": "United States", "population": 330000000}],
+        us_states=[{"code": "AV", "name": "Avalon"}, {"code": "CP", "name": "Capitolia"}],
+        us_counties=[],
+    )  # fmt: skip
+    return Gazetteer(rows)
+
+
+@pytest.mark.parametrize(
+    ("article", "kind"),
+    [
+        ("The talks in Avalon ended without a deal, officials said on Monday.", "city"),
+        ("Floods hit Avalon state on Monday and closed every road.", "region"),
+        ("Volunteers drove from Brightwater, Avalon to the coast on Sunday.", "region"),
+    ],
+)
+def test_capital_rule_is_general(article: str, kind: str) -> None:
+    place = {p.id: p for p in draft_baseline(article, _invented_gazetteer()).places}["avalon"]
+    assert place.kind == kind

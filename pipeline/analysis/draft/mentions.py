@@ -6,7 +6,8 @@ and looked up in the gazetteer, longest span first, in one batch. False positive
 not lists of places: runs holding an organisation word ("Department", "Post", "Brigade") are skipped; words
 after a title ("Governor Roy Cooper") are a person's name; months, weekdays and acronyms never match; a
 single word that the article also writes in lower case ("war", "hurricane") is a common word. Each mention
-records the wording around it (cues such as "in X", "X region", "X, Florida") for `places` to weigh.
+records the wording around it (cues such as "in X", "X region", "X, Florida", "X state", "Spokane, X") for
+`places` to weigh.
 Pure: sentences and a `Gazetteer` in, mentions out; no I/O, no clock.
 """
 
@@ -81,6 +82,11 @@ _UNLISTED_CUE = re.compile(
     re.I,
 )
 _PERSON_CUES_BEFORE = re.compile(r"\b(?:named|called|blogger|journalist|analyst|spokesman),?\s*$", re.I)
+# The wording names a first-level region rather than a same-named city: "Washington state", "the state of
+# Washington"; and the capitalised words before ", X", which `places` checks for a town of that region.
+_REGION_AFTER = re.compile(r" state\b", re.I)
+_REGION_BEFORE = re.compile(r"\bstate of\s*$", re.I)
+_NAME_BEFORE_COMMA = re.compile(r"((?:[A-Z][\w'’-]+ ){0,2}[A-Z][\w'’-]+),\s+$")
 
 _CYRILLIC_ENDINGS = ("ові", "ому", "ою", "ом", "ем", "ій", "і", "у", "ю", "а", "я", "е", "и", "ї")
 
@@ -99,6 +105,8 @@ class Mention:
     hint: str | None  # the words after "X, ..." ("Florida" in "Asheville, Florida")
     unlisted: bool = False  # not in the gazetteer, but the wording says it is a place
     verb_follows: bool = False  # "Kharkiv was ...", "Kharkiv said ..."
+    region_cue: bool = False  # "X state", "state of X": a first-level region, not a same-named city
+    name_before: str | None = None  # the words before ", X" ("Spokane" in "Spokane, Washington")
 
 
 def _runs(sentence: str, tokens: Sequence[Token]) -> list[list[int]]:
@@ -261,6 +269,7 @@ def _match_segment(
         prev = re.findall(r"[\w']+", before)[-1:] or [""]
         after_text = sentence[last.end :]
         hint = re.match(r",\s+((?:[A-Z][\w'’-]+ ?){1,3})", after_text)
+        name_before = _NAME_BEFORE_COMMA.search(before)
         nxt = tokens[span[-1] + 1].text if span[-1] + 1 < len(tokens) else ""
         surface = _surface(sentence, tokens, span)
         keys = _lookup_keys(surface)
@@ -283,6 +292,8 @@ def _match_segment(
                 hint=hint.group(1).strip() if hint else None,
                 unlisted=unlisted,
                 verb_follows=nxt.casefold() in _VERBS_AFTER,
+                region_cue=bool(_REGION_AFTER.match(after_text) or _REGION_BEFORE.search(before)),
+                name_before=name_before.group(1) if name_before else None,
             )
         )
     return mentions

@@ -6,8 +6,12 @@ state, "X, Florida" agreement, and the article's country consensus (the countrie
 places: Bakhmut article → Ukraine, hurricane fact sheet → the US). A weak match (a small town, no cue such
 as "in X", "near X", "X region") is kept only mid-sentence and inside the consensus; a phrase at a sentence
 start followed by a lower-case word ("Reading the forecast", "Nice weather") needs a strong match inside
-the consensus. "The X region/oblast/county/river" makes a place of that kind. Alias candidates are the
-article's spellings plus GeoNames names that sound like the place. Pure: no I/O, no clock.
+the consensus. "The X region/oblast/county/river" makes a place of that kind. A first-level region named
+exactly like a big city of its country ("Washington": the state, and Washington, D.C.) means the city
+unless the wording names the region ("Washington state", "the state of Washington", "Spokane,
+Washington"): news writes the capital's name for its government ("officials in Washington"). Alias
+candidates are the article's spellings plus GeoNames names that sound like the place. Pure: no I/O, no
+clock.
 """
 
 from __future__ import annotations
@@ -93,13 +97,49 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 6371 * math.hypot(x, y)
 
 
+def _region_named(
+    mention: Mention, region: GazetteerEntry, found: dict[str, tuple[GazetteerEntry, ...]]
+) -> bool:
+    """The wording names the region: "X state", "state of X", or one of its towns before ", X"."""
+    if mention.region_cue:
+        return True
+    words = (mention.name_before or "").split()
+    names = [" ".join(words[n:]).casefold() for n in range(len(words))]  # "In Kyiv" → also "Kyiv"
+    return any(
+        town.kind == "city" and town.country == region.country and town.admin1 == region.admin1
+        for name in names
+        for town in found.get(name, ())
+    )
+
+
+def _yields_to_city(
+    key: str, entry: GazetteerEntry, mention: Mention, found: dict[str, tuple[GazetteerEntry, ...]]
+) -> bool:
+    """Whether `entry` is a first-level region that a same-named big city of its country outranks here."""
+    if entry.kind != "state" or _region_named(mention, entry, found):
+        return False
+    # The city's own name must be the region's: GeoNames lists "Oklahoma" among Oklahoma City's alternate
+    # names, and that must not turn the state into the city. (So "New York" stays the state.)
+    return any(
+        city.kind == "city"
+        and city.country == entry.country
+        and city.population >= _STRONG_POPULATION
+        and city.name.casefold() == entry.name.casefold()
+        for city in found.get(key.casefold(), ())
+    )
+
+
 def _best(
     mention: Mention,
     consensus: frozenset[str],
     found: dict[str, tuple[GazetteerEntry, ...]],
     centre: tuple[float, float] | None = None,
 ) -> GazetteerEntry | None:
-    scored = [(_score(k, e, mention, consensus, found, centre), e) for k, e in _entries(mention, found)]
+    scored = [
+        (_score(k, e, mention, consensus, found, centre), e)
+        for k, e in _entries(mention, found)
+        if not _yields_to_city(k, e, mention, found)
+    ]
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
