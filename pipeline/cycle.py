@@ -70,6 +70,8 @@ def run_cycle(
     names = [feed.name for feed in config.feeds]
     all_feeds = store.feed_states(names)
     feeds = store.feed_states(names, due_before=now) if only_due else all_feeds
+    # Config order decides which feed is credited with an article that several feeds carry.
+    feeds.sort(key=lambda feed: names.index(feed.name))
     logger.info("cycle started", extra={"feeds": len(feeds), "only_due": only_due})
 
     progress.start("fetch", len(feeds))

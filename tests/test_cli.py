@@ -109,16 +109,16 @@ def test_due_only_skips_backed_off_feeds(tmp_path: Path, httpserver: HTTPServer)
 
 def test_hanging_feed_does_not_hold_the_cycle(tmp_path: Path, httpserver: HTTPServer) -> None:
     def hang(_: Request) -> Response:
-        time.sleep(4)
+        time.sleep(8)
         return Response("late")
 
     httpserver.expect_request("/hang.xml").respond_with_handler(hang)
     feeds = [("wire", serve(httpserver, "/wire.rss", "wire.rss")), ("hang", httpserver.url_for("/hang.xml"))]
-    extra = "[fetch]\nread_timeout = 30\ntotal_timeout = 30\ncycle_deadline = 1\nretries = 0\n"
+    extra = "[fetch]\nread_timeout = 30\ntotal_timeout = 30\ncycle_deadline = 2\nretries = 0\n"
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", feeds, extra)
     started = time.monotonic()
     code, out, err = invoke(config, "run", "--once")
-    assert time.monotonic() - started < 3.5
+    assert time.monotonic() - started < 6
     assert code == 0
     assert "1 ok, 0 not modified, 1 failed; 2 new items" in out
     assert "cycle deadline" in err
@@ -165,7 +165,7 @@ def test_baseline_check(tmp_path: Path) -> None:
     bad.write_text('id = "x"\n')
     code, _, err = invoke(tmp_path / "unused.toml", "baseline", "check", str(bad))
     assert code == 2
-    assert str(bad) in err
+    assert "bad.toml: metadata: required key is missing" in err
 
 
 @pytest.mark.parametrize(
