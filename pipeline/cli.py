@@ -78,10 +78,14 @@ def _config(ctx: typer.Context) -> Config:
     return load_config(path, environ=os.environ)
 
 
-def _store(config: Config, *, migrate_if_needed: bool = True) -> Store:
+def _store(config: Config) -> Store:
+    """The store on an up-to-date schema (a fresh machine gets its database created here)."""
     engine = create_db_engine(config.database.url)
-    if migrate_if_needed:
+    try:
         ensure_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(engine)
 
 
@@ -97,7 +101,8 @@ def _print_table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> No
     table = Table(*columns, box=None, header_style="bold")
     for row in rows:
         table.add_row(*("" if value is None else str(value) for value in row))
-    Console(soft_wrap=True).print(table)
+    # Piped output keeps whole values on one line instead of wrapping them at 80 columns.
+    Console(width=None if sys.stdout.isatty() else 240).print(table)
 
 
 class _Bar:
@@ -151,7 +156,11 @@ def init(ctx: typer.Context) -> None:
     """Create the database or migrate it to the latest schema."""
     with _user_errors():
         config = _config(ctx)
-        revision = migrate(create_db_engine(config.database.url))
+        engine = create_db_engine(config.database.url)
+        try:
+            revision = migrate(engine)
+        finally:
+            engine.dispose()
         stderr.print(
             f"database ready: {describe_url(config.database.url)} (schema {revision})", highlight=False
         )
@@ -173,8 +182,7 @@ def run(
     with _user_errors():
         config = _config(ctx)
         matcher = _matcher(config)
-        store = _store(config)
-        with _progress_bar() as bar:
+        with _store(config) as store, _progress_bar() as bar:
             summary = run_cycle(config, store, matcher, now=datetime.now(UTC), only_due=due, progress=bar)
         for error in summary.errors:
             stderr.print(f"[yellow]feed failed:[/yellow] {error}", highlight=False, soft_wrap=True)
@@ -203,7 +211,10 @@ def serve(ctx: typer.Context) -> None:
             f"{config.schedule.fetch_every_minutes} min; report at {config.schedule.report_at}",
             highlight=False,
         )
-        serve_forever(build_scheduler(config.schedule, cycle, report))
+        try:
+            serve_forever(build_scheduler(config.schedule, cycle, report))
+        finally:
+            store.close()
 
 
 @feeds_app.command("list")
@@ -223,10 +234,10 @@ def feeds_status(ctx: typer.Context, fmt: FormatOption = ListFormat.TABLE) -> No
     """Show each configured feed's fetch state (status, errors, items seen, next due)."""
     with _user_errors():
         config = _config(ctx)
-        store = _store(config)
-        store.sync_feeds(config.feeds)
-        configured = {f.name for f in config.feeds}
-        statuses = [s.to_dict() for s in store.feed_statuses() if s.name in configured]
+        with _store(config) as store:
+            store.sync_feeds(config.feeds)
+            configured = {f.name for f in config.feeds}
+            statuses = [s.to_dict() for s in store.feed_statuses() if s.name in configured]
         if fmt is ListFormat.JSON:
             _print_json(statuses)
             return
@@ -313,10 +324,11 @@ def reanalyse(ctx: typer.Context) -> None:
     """Recompute findings for all stored items (after the baseline changed); reviews are kept."""
     with _user_errors():
         config = _config(ctx)
-        matcher, store = _matcher(config), _store(config)
-        with _progress_bar() as bar:
+        matcher = _matcher(config)
+        with _store(config) as store, _progress_bar() as bar:
             new = reanalyse_all(store, matcher, now=datetime.now(UTC), progress=bar)
-        typer.echo(f"{store.counts()['items']} items re-analysed; {new} new findings")
+            items = store.counts()["items"]
+        typer.echo(f"{items} items re-analysed; {new} new findings")
 
 
 @app.command()
@@ -329,7 +341,8 @@ def findings(
 ) -> None:
     """List stored findings with their evidence and links."""
     with _user_errors():
-        rows = [f.to_dict() for f in _store(_config(ctx)).findings(since=_parse_date(since))]
+        with _store(_config(ctx)) as store:
+            rows = [f.to_dict() for f in store.findings(since=_parse_date(since))]
         if fmt is ListFormat.JSON:
             _print_json(rows)
             return

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 # Read once at import, before the autouse fixture below clears NEWSWATCH_* for each test.
 POSTGRES_URL = os.environ.get("NEWSWATCH_TEST_POSTGRES_URL")
@@ -42,3 +45,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as conn:
             conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[HTTPServer]:
+    """A threaded server whose /feed hangs until the test ends, then is released."""
+    release = threading.Event()
+    server = HTTPServer(threaded=True)
+
+    def hang(_request: Request) -> Response:
+        release.wait(10)
+        return Response("<rss version='2.0'><channel><title>late</title></channel></rss>")
+
+    server.expect_request("/feed").respond_with_handler(hang)
+    server.start()
+    yield server
+    release.set()
+    server.clear()
+    server.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,15 +36,16 @@ def matcher() -> Matcher:
     return compile_baseline(load_baseline(config.baseline.file), config.analysis)
 
 
-def make_store(url: str) -> Store:
-    engine = create_db_engine(url)
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    engine = create_db_engine(database_url)
     migrate(engine)
-    return Store(engine)
+    with Store(engine) as store:
+        yield store
 
 
-def test_same_article_in_two_feeds_is_one_item(database_url: str, matcher: Matcher) -> None:
+def test_same_article_in_two_feeds_is_one_item(database_url: str, store: Store, matcher: Matcher) -> None:
     config = make_config(database_url, "wire.rss", "mirror.atom")
-    store = make_store(database_url)
     summary = cycle.run_cycle(config, store, matcher, now=NOW)
     assert (summary.feeds_ok, summary.feeds_failed, summary.new_items) == (2, 0, 3)
     again = cycle.run_cycle(config, store, matcher, now=NOW)
@@ -51,9 +53,10 @@ def test_same_article_in_two_feeds_is_one_item(database_url: str, matcher: Match
     assert store.counts()["items"] == 3
 
 
-def test_syndicated_copy_is_linked_and_counted_once(database_url: str, matcher: Matcher) -> None:
+def test_syndicated_copy_is_linked_and_counted_once(
+    database_url: str, store: Store, matcher: Matcher
+) -> None:
     config = make_config(database_url, "wire.rss", "syndicated.rss")
-    store = make_store(database_url)
     summary = cycle.run_cycle(config, store, matcher, now=NOW)
     assert summary.new_items == 3
     assert summary.duplicate_stories == 1
@@ -63,10 +66,9 @@ def test_syndicated_copy_is_linked_and_counted_once(database_url: str, matcher: 
 
 
 def test_crash_during_analysis_loses_nothing(
-    database_url: str, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(database_url, "wire.rss")
-    store = make_store(database_url)
 
     def crash(*_: object) -> list[object]:
         raise RuntimeError("power cut")
@@ -84,10 +86,9 @@ def test_crash_during_analysis_loses_nothing(
 
 
 def test_crash_before_the_feed_is_recorded_duplicates_nothing(
-    database_url: str, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(database_url, "wire.rss")
-    store = make_store(database_url)
 
     def crash(*_: object, **__: object) -> None:
         raise RuntimeError("killed")
@@ -101,9 +102,8 @@ def test_crash_before_the_feed_is_recorded_duplicates_nothing(
     assert store.counts()["items"] == 2
 
 
-def test_a_broken_feed_never_stops_the_cycle(database_url: str, matcher: Matcher) -> None:
+def test_a_broken_feed_never_stops_the_cycle(database_url: str, store: Store, matcher: Matcher) -> None:
     config = make_config(database_url, "broken.xml", "wire.rss")
-    store = make_store(database_url)
     summary = cycle.run_cycle(config, store, matcher, now=NOW)
     assert (summary.feeds_ok, summary.feeds_failed, summary.new_items) == (1, 1, 2)
     broken = next(s for s in store.feed_statuses() if s.name == "broken")

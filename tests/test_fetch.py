@@ -6,9 +6,8 @@ import asyncio
 import gzip
 import re
 import socket
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -248,24 +247,6 @@ def test_connection_refused_is_connect_error_and_retried() -> None:
 
 
 # --- hanging servers and the total timeout -------------------------------------------------------
-
-
-@pytest.fixture
-def hanging_server() -> Iterator[HTTPServer]:
-    """A threaded server whose handler hangs until the test ends, then is released."""
-    release = threading.Event()
-    server = HTTPServer(threaded=True)
-
-    def hang(_request: Request) -> Response:
-        release.wait(10)
-        return rss_response()
-
-    server.expect_request("/feed").respond_with_handler(hang)
-    server.start()
-    yield server
-    release.set()
-    server.clear()
-    server.stop()
 
 
 @pytest.mark.parametrize(

@@ -138,6 +138,16 @@ class Store:
         self._engine = engine
         self._writer = engine.execution_options(**{WRITE: True})
 
+    def close(self) -> None:
+        """Release every pooled database connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Session]:
         try:
