@@ -27,7 +27,7 @@ from typing import Any
 
 from pipeline.analysis.places import PlaceIndex
 from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
-from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise
+from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise_many, with_surface
 from pipeline.baseline import Baseline
 from pipeline.config import AnalysisSettings
 from pipeline.records import Finding, ItemText, PlaceMention, Relation
@@ -49,6 +49,8 @@ class Matcher:
     names: dict[str, str]  # place id → canonical name
     known_words: frozenset[str]  # never fuzzy-matched as places
     as_of: datetime  # end of the as_of day, UTC
+    topic_words: frozenset[str]  # first words of topic phrases: a sentence without them or a place is skipped
+    topic_stems: dict[str, tuple[str, ...]]
 
 
 def _load_cues() -> dict[str, Any]:
@@ -107,6 +109,11 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         ((p.id, p.aliases, p.lookalikes) for p in baseline.places), min_score=settings.place_min_score
     )
     as_of = datetime.combine(baseline.as_of, time.max, tzinfo=UTC)
+    topic_lexicon = Lexicon()
+    for claim in baseline.claims:
+        if claim.topic:  # a claim needs every group, so its first group alone can gate a sentence
+            topic_lexicon.add("topic", claim.topic[0])
+    topic_words, topic_stems = topic_lexicon.first_words()
     return Matcher(
         baseline=baseline,
         settings=settings,
@@ -117,6 +124,8 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         names={p.id: p.name for p in baseline.places},
         known_words=frozenset(lexicon.words),
         as_of=as_of,
+        topic_words=topic_words,
+        topic_stems=topic_stems,
     )
 
 
@@ -125,9 +134,21 @@ def _sentences(item: ItemText) -> list[str]:
     return sentences + split_sentences(item.body or "")
 
 
+def _has_topic(light: tuple[str, ...], matcher: Matcher) -> bool:
+    if not matcher.topic_words.isdisjoint(light):
+        return True
+    stems = matcher.topic_stems
+    return any(token[:3] in stems and any(token.startswith(s) for s in stems[token[:3]]) for token in light)
+
+
 def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher) -> View | None:
     places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
+    if not places and not _has_topic(tokens.light, matcher):
+        return None  # nothing of any claim here: most sentences of most items stop at this line
     hits = matcher.lexicon.find(tokens.light)
+    if not places and not any(hit.label.startswith("topic:") for hit in hits):
+        return None
+    tokens = with_surface(tokens)
     masked: set[int] = set()
     for hit in hits:
         if hit.label == "ignore":
@@ -208,7 +229,9 @@ def _contrast_clauses(view: View) -> None:
         while shift < len(starts) and starts[shift] <= i:
             shift += 1
         clauses[i] += shift * 1000
-    view.tokens = Tokens(view.tokens.light, view.tokens.keys, view.tokens.surface, tuple(clauses))
+    view.tokens = Tokens(
+        view.tokens.light, view.tokens.keys, view.tokens.surface, tuple(clauses), view.tokens.raw
+    )
 
 
 def _relevant(spec: ClaimSpec, view: View) -> bool:
@@ -226,8 +249,9 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         if published <= matcher.as_of:
             return []
     readings = []
-    for index, sentence in enumerate(_sentences(item)):
-        view = _view(index, sentence, tokenise(sentence), matcher)
+    sentences = _sentences(item)
+    for index, (sentence, tokens) in enumerate(zip(sentences, tokenise_many(sentences), strict=True)):
+        view = _view(index, sentence, tokens, matcher)
         if view is None:
             continue
         _contrast_clauses(view)
@@ -268,8 +292,9 @@ def analyse(item: ItemText, matcher: Matcher) -> list[Finding]:
 def match_places(text: str, matcher: Matcher) -> list[PlaceMention]:
     """Every baseline place named in a text, sentence by sentence, with its canonical name."""
     mentions = []
-    for index, sentence in enumerate(split_sentences(text)):
-        tokens = tokenise(sentence)
+    sentences = split_sentences(text)
+    for index, tokens in enumerate(tokenise_many(sentences)):
+        tokens = with_surface(tokens)
         for hit in matcher.places.find(tokens, matcher.known_words):
             if hit.score <= 0:
                 continue

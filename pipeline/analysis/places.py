@@ -164,6 +164,8 @@ class PlaceIndex:
                     if len(keys) == 1 and len(keys[0]) >= _FUZZY_MIN_LEN:
                         self._buckets.setdefault(keys[0][:2], []).append((keys[0], entry))
         self._word_stems = frozenset(word_stems)
+        # every key a token could start with to match: lets most tokens skip the ending loop
+        self._prefixes = frozenset(key[:_MIN_STEM] for key in self._first)
 
     def _add(self, key: str, entry: _Entry) -> None:
         entries = self._first.setdefault(key, [])
@@ -177,8 +179,9 @@ class PlaceIndex:
         keys = tokens.keys
         hits: list[PlaceHit] = []
         i = 0
+        prefixes = self._prefixes
         while i < len(keys):
-            hit = self._exact(keys, i)
+            hit = self._exact(keys, i) if keys[i][:_MIN_STEM] in prefixes else None
             if hit is None and len(keys[i]) >= _FUZZY_MIN_LEN and tokens.light[i] not in skip_fuzzy:
                 hit = self._fuzzy(keys[i], i)
             if hit is None:

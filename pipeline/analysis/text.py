@@ -47,33 +47,38 @@ _CYRILLIC = {
 }  # fmt: skip
 _LIGHT_TABLE = str.maketrans({ch: None for ch in _DROP})
 _TRANSLIT_TABLE = str.maketrans(_CYRILLIC)
-# Applied in order on the transliterated text; multi-letter groups before single letters.
-_KEY_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), repl)
-    for pattern, repl in (
-        (r"shch|sch|sh|szcz|sz", "s"),
-        (r"zh|rz|ż|ž", "z"),
-        (r"tsch|tch|ch|kh|ts|tz|cz|[hgcqx]", "k"),
-        (r"ph", "f"),
-        (r"w", "v"),
-        (r"[yje]", "i"),
-        (r"([a-z])\1+", r"\1"),
+# The key: letter groups first (one regex pass), then single letters (one translate), then doubled
+# letters collapse. Longer groups come first in the alternation so "shch" wins over "sh".
+_KEY_GROUPS = {
+    "shch": "s", "sch": "s", "szcz": "s", "sh": "s", "sz": "s", "zh": "z", "rz": "z", "tsch": "k",
+    "tch": "k", "ch": "k", "kh": "k", "ts": "k", "tz": "k", "cz": "k", "ph": "f",
+}  # fmt: skip
+_KEY_GROUP_RES = tuple(
+    (
+        re.compile("|".join(sorted((g for g, r in _KEY_GROUPS.items() if r == repl), key=len, reverse=True))),
+        repl,
     )
+    for repl in ("s", "z", "k", "f")  # "shch" must become "s" before its "ch" could become "k"
 )
+_KEY_LETTERS = str.maketrans({"h": "k", "g": "k", "c": "k", "q": "k", "x": "k", "w": "v", "y": "i", "j": "i",
+                              "e": "i", "ż": "z", "ž": "z"})  # fmt: skip
+_DOUBLED = re.compile(r"([a-z])\1+")
 
 
 def normalise(text: str) -> str:
     """The light form: NFKC, case folded, diacritics, apostrophes and soft signs removed."""
+    if text.isascii():  # the common case needs no Unicode normalisation
+        return _POSSESSIVE.sub("", text).lower().translate(_LIGHT_TABLE)
     text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", text))
     text = unicodedata.normalize("NFD", text.casefold())
     return _MARKS.sub("", text).translate(_LIGHT_TABLE)
 
 
 def _key_of_light(light: str) -> str:
-    key = light.translate(_TRANSLIT_TABLE)
-    for pattern, repl in _KEY_RULES:
+    key = light if light.isascii() else light.translate(_TRANSLIT_TABLE)
+    for pattern, repl in _KEY_GROUP_RES:  # constant replacements: each pass runs in C
         key = pattern.sub(repl, key)
-    return key
+    return _DOUBLED.sub(r"\1", key.translate(_KEY_LETTERS))
 
 
 def fold(text: str) -> str:
@@ -94,27 +99,50 @@ class Tokens:
     keys: tuple[str, ...]
     surface: tuple[str, ...]
     clauses: tuple[int, ...]  # clause number of each token (punctuation such as , ; : — starts a clause)
+    raw: str = ""  # the sentence as given
 
 
 def tokenise(sentence: str) -> Tokens:
     """Split a sentence into aligned light, key and surface tokens."""
-    light_text = normalise(sentence)
+    return with_surface(tokenise_many([sentence])[0])
+
+
+def tokenise_many(sentences: Sequence[str]) -> list[Tokens]:
+    """Tokenise several sentences in one folding pass; surface words are left empty (see `with_surface`)."""
+    flat = [sentence.replace("\n", " ") for sentence in sentences]
+    light_all = normalise("\n".join(flat)).split("\n")
+    key_all = _key_of_light("\n".join(light_all)).split("\n")
+    if len(light_all) != len(flat) or len(key_all) != len(flat):  # a separator folded away: go one by one
+        light_all = [normalise(sentence) for sentence in flat]
+        key_all = [_key_of_light(light) for light in light_all]
+    return [_tokens(raw, light, key) for raw, light, key in zip(flat, light_all, key_all, strict=True)]
+
+
+def _tokens(sentence: str, light_text: str, key_text: str) -> Tokens:
     light: list[str] = []
     clauses: list[int] = []
-    clause, last_end = 0, 0
-    for match in _WORD.finditer(light_text):
-        if _CLAUSE_MARK.search(light_text, last_end, match.start()):
+    clause = 0
+    for chunk in _CLAUSE_MARK.split(light_text):
+        words = _WORD.findall(chunk)
+        if words:
+            light += words
+            clauses += [clause] * len(words)
             clause += 1
-        light.append(match.group())
-        clauses.append(clause)
-        last_end = match.end()
-    keys = _WORD.findall(_key_of_light(light_text))
+    keys = _WORD.findall(key_text)
     if len(keys) != len(light):  # a character folded into a separator: fold word by word instead
         keys = [_key_of_light(word) or word for word in light]
-    surface = _WORD.findall(_POSSESSIVE.sub("", unicodedata.normalize("NFKC", sentence)))
-    if len(surface) != len(light):
-        surface = light
-    return Tokens(tuple(light), tuple(keys), tuple(surface), tuple(clauses))
+    return Tokens(tuple(light), tuple(keys), (), tuple(clauses), sentence)
+
+
+def with_surface(tokens: Tokens) -> Tokens:
+    """The tokens with their surface words filled in (kept lazy: most sentences never need them)."""
+    if tokens.surface or not tokens.light:
+        return tokens
+    raw = tokens.raw if tokens.raw.isascii() else unicodedata.normalize("NFKC", tokens.raw)
+    surface = _WORD.findall(_POSSESSIVE.sub("", raw))
+    if len(surface) != len(tokens.light):
+        surface = list(tokens.light)
+    return Tokens(tokens.light, tokens.keys, tuple(surface), tokens.clauses, tokens.raw)
 
 
 # Words after which a full stop does not end a sentence (titles, months, initials, "U.S.").
@@ -239,9 +267,13 @@ class Lexicon:
     """Phrases with labels, matched on light tokens by dict look-ups (build with `add`, then query)."""
 
     _exact: dict[str, list[tuple[tuple[_Word, ...], str, str]]] = field(default_factory=dict)
+    _single: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # one-word phrases: label, phrase
     _stems: dict[str, list[tuple[tuple[_Word, ...], str, str]]] = field(default_factory=dict)
     _stem_lengths: list[int] = field(default_factory=list)
+    # first three letters of a stem → the stem lengths starting so: most tokens probe nothing
+    _by_prefix: dict[str, tuple[int, ...]] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)
+    _first_words: set[str] = field(default_factory=set)
 
     def add(self, label: str, phrases: Iterable[str]) -> None:
         """Register phrases under a label; `word*` matches any word starting with `word`."""
@@ -256,20 +288,46 @@ class Lexicon:
                 if len(first.text) not in self._stem_lengths:
                     self._stem_lengths.append(len(first.text))
                     self._stem_lengths.sort()
+                # stems of 3+ letters are found through their first three letters, shorter ones by length
+                prefix = first.text[:3] if len(first.text) >= 3 else ""
+                lengths = set(self._by_prefix.get(prefix, ())) | {len(first.text)}
+                self._by_prefix[prefix] = tuple(sorted(lengths))
+            elif len(parsed) == 1:
+                self._single.setdefault(first.text, []).append((label, phrase))
+                self._first_words.add(first.text)
             else:
                 self._exact.setdefault(first.text, []).append(entry)
+                self._first_words.add(first.text)
             self.words.update(word.text for word in parsed if not word.stem)
+
+    def first_words(self) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+        """The exact first words, and stems by their first three letters: a cheap pre-filter."""
+        stems: dict[str, set[str]] = {}
+        for stem in self._stems:
+            stems.setdefault(stem[:3], set()).add(stem)
+        return frozenset(self._first_words), {k: tuple(v) for k, v in stems.items()}
 
     def find(self, tokens: Sequence[str]) -> list[Hit]:
         """Every phrase occurrence; at one position only the longest phrase per label is kept."""
         hits: list[Hit] = []
-        exact, stems, lengths = self._exact, self._stems, self._stem_lengths
+        exact, single, stems, by_prefix = self._exact, self._single, self._stems, self._by_prefix
+        short = by_prefix.get("", ())
         for i, token in enumerate(tokens):
             candidates = exact.get(token)
+            lengths = by_prefix.get(token[:3])
+            if short:
+                lengths = tuple(sorted(set(short) | set(lengths or ())))
+            singles = single.get(token)
+            if candidates is None and lengths is None:
+                if singles:
+                    hits.extend(Hit(label, i, i + 1, phrase) for label, phrase in singles)
+                continue
             found: dict[str, Hit] = {}
+            for label, phrase in singles or ():
+                found[label] = Hit(label, i, i + 1, phrase)
             if candidates:
                 self._extend(found, candidates, tokens, i)
-            for length in lengths:
+            for length in lengths or ():
                 if length > len(token):
                     break
                 candidates = stems.get(token[:length])

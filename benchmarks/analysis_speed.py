@@ -1,0 +1,139 @@
+"""Time `analyse` on synthetic items: prints items/s on one core (target: >= 2,000 items/s).
+
+    python benchmarks/analysis_speed.py [--items 10000] [--seed 7]
+
+Items are ~100 words in sentences of 6-16 words, a deterministic mix: 30% on-topic items (a
+headline and 1-3 sentences naming baseline places in several spellings and scripts, with events and
+actors) and 70% off-topic news, some sharing words ("fuel tanks", "offensive remarks", "withdraw
+from the deal").
+The baseline is compiled once, outside the timed loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.analysis import analyse, compile_baseline
+from pipeline.baseline import load_baseline
+from pipeline.config import AnalysisSettings
+from pipeline.records import ItemText
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "config/baselines/bakhmut-2023-01-26.toml"
+
+_PLACES = [
+    "Bakhmut",
+    "Бахмуті",
+    "Artemovsk",
+    "Soledar",
+    "Соледаре",
+    "Vuhledar",
+    "Авдіївку",
+    "Kreminna",
+    "Siversk",
+    "Kharkiv",
+    "Херсоні",
+    "Klishchiivka",
+    "Zaporizhzhia",
+    "Bakhmach",
+    "Kremenchuk",
+    "Kyiv",
+]
+_ACTORS = [
+    "Russian forces",
+    "Ukrainian troops",
+    "Wagner fighters",
+    "Kyiv",
+    "the Pentagon",
+    "ISW",
+    "ЗСУ",
+    "російські війська",
+    "ВСУ",
+    "Germany",
+]
+_EVENTS = [
+    "captured",
+    "are still holding",
+    "attacked",
+    "withdrew from",
+    "nearly encircled",
+    "repelled assaults on",
+    "recaptured",
+    "denied losing",
+    "захопили",
+    "відбили атаки на",
+    "окружили",
+]
+_FILLER = (
+    "the a of and to in on for with as by at from that this officials said reported according week "
+    "day city region front line heavy fighting continued while residents power water prices market "
+    "government minister talks deal winter energy grid school hospital football concert festival "
+    "weather rain snow train bus road bridge factory farmers grain exports budget tax"
+).split()
+_OFFTOPIC = [
+    "fuel tanks",
+    "offensive remarks",
+    "withdraw from the deal",
+    "think tank",
+    "surrounded by fans",
+    "a charm offensive",
+    "missile attack",
+    "tanks of water",
+]
+
+
+def _sentence(rng: random.Random, on_topic: bool) -> list[str]:
+    words = [rng.choice(_FILLER) for _ in range(rng.randint(6, 16))]
+    if on_topic:
+        words[rng.randrange(len(words)) :] = (
+            f"{rng.choice(_ACTORS)} {rng.choice(_EVENTS)} {rng.choice(_PLACES)}".split()
+        )
+    elif rng.random() < 0.2:
+        words[rng.randrange(len(words)) :] = rng.choice(_OFFTOPIC).split()
+    words[0] = words[0].capitalize()
+    words[-1] += "."
+    return words
+
+
+def _item(rng: random.Random, on_topic: bool) -> ItemText:
+    """About 100 words in sentences of 6-16; an on-topic item has 1-3 sentences about the baseline."""
+    topical = set(rng.sample(range(8), rng.randint(1, 3))) if on_topic else set()
+    words: list[str] = []
+    n = 0
+    while len(words) < 100:
+        words += _sentence(rng, n in topical)
+        n += 1
+    title = " ".join(rng.choice(_FILLER) for _ in range(6)).capitalize()
+    if on_topic:
+        title = f"{rng.choice(_ACTORS)} {rng.choice(_EVENTS)} {rng.choice(_PLACES)}"
+    published = datetime(2023, rng.randint(2, 12), rng.randint(1, 28), tzinfo=UTC)
+    return ItemText(title, " ".join(words), published)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    items = [_item(rng, on_topic=rng.random() < 0.3) for _ in range(args.items)]
+    started = time.perf_counter()
+    matcher = compile_baseline(load_baseline(BASELINE), AnalysisSettings())
+    compiled = time.perf_counter()
+    findings = sum(len(analyse(item, matcher)) for item in items)
+    done = time.perf_counter()
+    rate = len(items) / (done - compiled)
+    print(f"compile: {compiled - started:.3f} s")
+    print(
+        f"analyse: {len(items)} items of ~100 words in {done - compiled:.2f} s = {rate:,.0f} items/s "
+        f"({findings} findings)"
+    )
+    print(f"target 2,000 items/s: {'met' if rate >= 2000 else 'NOT met'} ({rate / 2000:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
