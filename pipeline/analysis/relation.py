@@ -1,4 +1,4 @@
-# ruff: noqa: RUF002 -- Cyrillic examples and cue words are the data here
+# ruff: noqa: RUF002, RUF003 -- Cyrillic examples and cue words are the data here
 """Reading one sentence against one claim: confirms, updates or contradicts — or nothing.
 
 The sentence arrives as a `View`: its place hits, event cues (gain, loss, hold, attack, withdraw,
@@ -148,7 +148,8 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
                     return after[0]
         if any(m.start <= start < m.end or m.end == end for m in view.mod("agent_follows")) and follows:
             return follows[0]
-        if any(start - 2 <= m.start < start for m in view.mod("passive")):
+        progressive = view.tokens.light[start].endswith("ing")  # "is losing" is not a passive
+        if not progressive and any(start - 2 <= m.start < start for m in view.mod("passive")):
             return None  # "was taken": the doer is only named after "by"
     if adjacent and adjacent[-1].label == "object":
         return adjacent[-1]
@@ -161,7 +162,7 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
             return doers_after[0]
         return last
     after = [a for a in follows if a.label == "actor"]
-    return after[0] if after else None
+    return after[0] if after and passive else None  # "взят ВС РФ": only for events
 
 
 def negation_of(view: View, start: int) -> Cue | None:
@@ -317,6 +318,12 @@ def _control_event(
     elif kind in ("loss", "withdraw"):
         if kind == "withdraw" and (negated or _modalised(view, event.start)):
             return None  # "will not withdraw", "urged to pull out": a decision, not a change of control
+        if kind == "loss" and agent_cue is not None:
+            if agent_cue.start >= event.end:  # "fell to Russian forces": the actor after gains it
+                marked = any(event.end <= m.start <= event.end + 1 for m in view.mod("agent_after"))
+                agent = _other(claim, agent) if agent is not None and marked else None
+            elif agent_cue.end < event.start - 1:  # "Kyiv denied the fall of X": a speaker, not the loser
+                agent = None
         loser = agent or _other(claim, taker)
         new_holder = _other(claim, loser)
         if not captured and loser == claim.rival:
@@ -407,7 +414,7 @@ def _claim_places(claim: ClaimSpec, view: View) -> list[PlaceHit] | None:
 def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) -> bool:
     allowed = claim.actors | {a for a in (claim.actor, claim.source) if a}
     agent = agent_of(view, position, position + 1, passive=False)
-    if agent is not None and agent.value not in allowed:
+    if agent is not None and agent.value not in allowed and claim.kind != "history":
         return False  # someone else does it: Russia sending tanks is not the West sending them
     present = [a for a in view.actors if a.value in allowed]
     if agent is None and not present and not claim.places:
@@ -447,13 +454,26 @@ def _topical(claim: ClaimSpec, view: View) -> Reading | None:
         else:
             return None
     else:
+        topic_tokens = {
+            i
+            for key, hits in view.claim.items()
+            if key.startswith(f"{claim.id}:")
+            for h in hits
+            for i in range(h.start, h.end)
+        }
         stops = [
             e
             for e in view.events
-            if e.value in ("stop", "withdraw") and not negation_of(view, e.start) and claim.kind == "activity"
+            if e.value in ("stop", "withdraw")
+            and e.start not in topic_tokens  # "urge to withdraw": the withdrawal is the topic itself
+            and not negation_of(view, e.start)
+            and claim.kind == "activity"
         ]
         if claim.kind == "history":  # the other side takes back what was won
             stops = [e for e in view.events if e.value in ("gain", "recapture") and _by_other(claim, view, e)]
+            doer = agent_of(view, position, position + 1, passive=False)
+            if not stops and doer is not None and doer.value not in claim.actors:
+                return None
         updates = view.claim.get(f"{claim.id}:update", [])
         if updates or stops:
             cue = (updates or stops)[0]

@@ -1,0 +1,98 @@
+# ruff: noqa: RUF001 -- Cyrillic letters and typographic apostrophes are the test data
+"""Place matching: inflection, spellings, fuzzy tolerance and look-alikes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.analysis import Matcher, compile_baseline, match_places
+from pipeline.baseline import load_baseline
+from pipeline.config import AnalysisSettings
+
+BASELINE = Path(__file__).resolve().parents[2] / "config/baselines/bakhmut-2023-01-26.toml"
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return compile_baseline(load_baseline(BASELINE), AnalysisSettings())
+
+
+def names(text: str, matcher: Matcher) -> list[str]:
+    return [m.canonical for m in match_places(text, matcher)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("у Бахмуті", "Bakhmut"),
+        ("до Бахмута", "Bakhmut"),
+        ("під Бахмутом", "Bakhmut"),
+        ("в Артемовске", "Bakhmut"),
+        ("Artemivsk", "Bakhmut"),
+        ("в Авдіївці", "Avdiivka"),
+        ("в Авдеевке", "Avdiivka"),
+        ("у Соледарі", "Soledar"),
+        ("в Соледаре", "Soledar"),
+        ("на Запорізькому напрямку", "Zaporizhzhia region"),
+        ("в Запорожской области", "Zaporizhzhia region"),
+        ("під Кремінною", "Kreminna"),
+        ("Kreminna's forests", "Kreminna"),
+        ("в Часовом Яру", "Chasiv Yar"),
+        ("біля Красної Гори", "Krasna Hora"),
+        ("Харкова", "Kharkiv"),
+        ("Херсонщина", "Kherson"),
+    ],
+)
+def test_inflected_and_alternative_forms(text: str, expected: str, matcher: Matcher) -> None:
+    assert names(text, matcher) == [expected]
+
+
+@pytest.mark.parametrize("text", ["Bakhmout", "Bakmut", "Bakhmutt", "Kleshcheyevka", "Vuhledarr"])
+def test_transliteration_variants_and_typos(text: str, matcher: Matcher) -> None:
+    assert len(names(text, matcher)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bakhmach",
+        "у Бахмачі",
+        "Kremenchuk",
+        "Кременчуг",
+        "Kremlin",
+        "Severodonetsk",
+        "the Siverskyi Donets river",
+        "Сіверського Донця",
+        "Soledad",
+        "Vuhlehirsk",
+        "Khersones",
+        "Bakhmutivka",
+        "Kharkivka",
+    ],
+)
+def test_lookalikes_are_not_places(text: str, matcher: Matcher) -> None:
+    assert names(text, matcher) == []
+
+
+def test_andriivka_is_its_own_place_not_avdiivka(matcher: Matcher) -> None:
+    assert names("Andriivka and Андріївка, then Avdiivka", matcher) == ["Andriivka", "Andriivka", "Avdiivka"]
+
+
+def test_short_names_need_an_exact_match(matcher: Matcher) -> None:
+    assert names("Kyiv", matcher) == ["Kyiv"]
+    assert names("Kyif Kylv", matcher) == []
+
+
+def test_mentions_carry_surface_score_and_sentence(matcher: Matcher) -> None:
+    mentions = match_places("Quiet day. Heavy fighting in Bachmut.", matcher)
+    assert [(m.place_id, m.surface, m.score, m.sentence_index) for m in mentions] == [
+        ("bakhmut", "Bachmut", 1.0, 1)
+    ]
+
+
+def test_fuzzy_match_scores_below_one(matcher: Matcher) -> None:
+    (mention,) = match_places("Fighting near Sivertsk", matcher)
+    assert mention.canonical == "Siversk"
+    assert 0.88 <= mention.score < 1.0

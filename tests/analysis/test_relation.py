@@ -1,0 +1,134 @@
+# ruff: noqa: RUF001 -- Cyrillic letters and typographic apostrophes are the test data
+"""The relation decision: negation, denial, actor roles, evidence, reasons, purity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.analysis import Matcher, analyse, compile_baseline, explain
+from pipeline.baseline import load_baseline
+from pipeline.config import AnalysisSettings
+from pipeline.records import ItemText, Relation
+
+BASELINE = Path(__file__).resolve().parents[2] / "config/baselines/bakhmut-2023-01-26.toml"
+LATER = datetime(2023, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return compile_baseline(load_baseline(BASELINE), AnalysisSettings())
+
+
+def relations(title: str, matcher: Matcher, body: str = "") -> dict[str, Relation]:
+    return {f.claim_id: f.relation for f in analyse(ItemText(title, body, LATER), matcher)}
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("Soledar has fallen", Relation.CONFIRMS),
+        ("Soledar has not fallen", Relation.CONTRADICTS),
+        ("Soledar never fell, Ukraine says", Relation.CONTRADICTS),
+        ("Ukraine denied that Soledar had fallen", Relation.CONTRADICTS),
+        ("Russian claims that Soledar fell are false", Relation.CONTRADICTS),
+        ("Соледар не впав, заявили в ЗСУ", Relation.CONTRADICTS),
+        ("Украина опровергла падение Соледара", Relation.CONTRADICTS),
+    ],
+)
+def test_negation_and_denial_of_a_capture(title: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)["soledar-fell"] is relation
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("Bakhmut has fallen", Relation.UPDATES),
+        ("Bakhmut has not fallen", Relation.CONFIRMS),
+        ("Ukraine denies Bakhmut fell", Relation.CONFIRMS),
+        ("Ukraine no longer holds Bakhmut", Relation.UPDATES),
+    ],
+)
+def test_negation_of_a_change_confirms_the_old_state(
+    title: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)["bakhmut-battle"] is relation
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("Russian forces captured Klishchiivka", Relation.CONFIRMS),  # restates the baseline
+        ("Ukrainian forces captured Klishchiivka", Relation.UPDATES),
+        ("Klishchiivka was captured by Ukrainian forces", Relation.UPDATES),  # passive: the doer after "by"
+        ("Klishchiivka fell to Ukrainian troops", Relation.UPDATES),
+        ("Кліщіївку звільнили", Relation.UPDATES),  # recapture without a named doer: the former holder
+    ],
+)
+def test_actor_roles_decide_who_holds(title: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)["klishchiivka-taken"] is relation
+
+
+def test_object_of_preposition_is_not_the_doer(matcher: Matcher) -> None:
+    # "in Ukraine" must not make Ukraine the one who captured Soledar
+    assert (
+        relations("Wagner's war in Ukraine: Soledar captured", matcher)["soledar-fell"] is Relation.CONFIRMS
+    )
+
+
+def test_events_tie_to_their_own_place(matcher: Matcher) -> None:
+    found = relations("Russia took Klishchiivka; its forces keep attacking Siversk", matcher)
+    assert found == {
+        "klishchiivka-taken": Relation.CONFIRMS,
+        "towns-around-bakhmut-captured": Relation.CONFIRMS,
+        "siversk-objective": Relation.CONFIRMS,
+    }
+
+
+def test_strongest_sentence_wins_and_one_finding_per_claim(matcher: Matcher) -> None:
+    item = ItemText(
+        "Fighting continues in Bakhmut",
+        "Ukrainian troops hold the western districts. Later, Russian forces captured Bakhmut.",
+        LATER,
+    )
+    (finding,) = analyse(item, matcher)
+    assert finding.claim_id == "bakhmut-battle"
+    assert finding.relation is Relation.UPDATES
+    assert finding.evidence == "Later, Russian forces captured Bakhmut."
+    assert finding.places == ("Bakhmut",)
+    assert "place: 'Bakhmut' → Bakhmut (exact)" in finding.reasons
+    assert any(reason.startswith("event: 'captured'") for reason in finding.reasons)
+    assert 0.5 <= finding.score <= 1.0
+
+
+def test_reasons_name_inflection(matcher: Matcher) -> None:
+    (finding,) = analyse(ItemText("Росіяни захопили Соледар і наступають", "", LATER), matcher)
+    assert finding.reasons[0] == "place: 'Соледар' → Soledar (exact)"
+    (finding,) = analyse(ItemText("ЗСУ відбили атаки на Вугледар", "", LATER), matcher)
+    assert finding.claim_id == "vuhledar-offensive"
+
+
+def test_threshold_drops_weak_readings(matcher: Matcher) -> None:
+    strict = compile_baseline(matcher.baseline, AnalysisSettings(claim_min_score=0.99))
+    item = ItemText("Fighting in Bakhmut", "", LATER)
+    assert analyse(item, matcher)
+    assert analyse(item, strict) == []
+    assert any("below threshold" in line for line in explain(item, strict))
+
+
+def test_published_on_as_of_day_gives_nothing(matcher: Matcher) -> None:
+    item = ItemText("Russian forces captured Bakhmut", "", datetime(2023, 1, 26, 23, 0, tzinfo=UTC))
+    assert analyse(item, matcher) == []
+
+
+def test_analyse_is_pure(matcher: Matcher) -> None:
+    item = ItemText("Ukrainian troops recaptured Klishchiivka near Bakhmut", "Fighting goes on.", LATER)
+    assert analyse(item, matcher) == analyse(item, matcher)
+
+
+def test_matcher_exposes_the_baseline(matcher: Matcher) -> None:
+    assert matcher.baseline.id == "bakhmut-2023-01-26"
+    assert str(matcher.baseline.as_of) == "2023-01-26"
+    assert len(matcher.baseline.claims) == 18
