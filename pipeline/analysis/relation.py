@@ -29,6 +29,11 @@ is not the object of a preposition ("in Ukraine", "проти Росії"), else
 and Ukrainian passives: "взят ВС РФ"). Events are tied to the nearest place, so "Russia took Soledar
 and is attacking Bakhmut" gives Soledar the capture and Bakhmut the attack.
 
+A claim place used as a landmark ("villages north of Bakhmut", "під Бахмутом") speaks to the
+place only through an attack and only when no other place is named: the capture of a village near
+the city is that village's news. "A failed assault" reads as an attack (the assaults go on), not as
+a stalled offensive.
+
 False positives are avoided by demanding an event or topic cue next to a claim place or actor: a
 mere mention, or another story at the same place (a missile strike, a concert), reads as nothing,
 and the "ignore" lexicon masks false friends (fuel tanks, offensive remarks, withdraw from a deal).
@@ -277,6 +282,10 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         near = _is_near(view, place)
         if place.place_id in claim.near and place.place_id not in claim.places and not near:
             continue
+        if near and place.place_id in claim.places and claim.status != "captured":
+            others = any(h.place_id not in claim.places for h in view.places)
+            if others or event.value != "attack":
+                continue  # "villages north of Bakhmut": the city is a landmark for another place's news
         reasons: list[str] = []
         outcome = _control_event(claim, view, event, near, reasons)
         if outcome is None:
@@ -366,6 +375,9 @@ def _control_event(
     if kind == "stop":
         if captured or agent == claim.holder:
             return None
+        if any(e.value == "attack" and 0 < e.start - event.end <= 1 for e in view.events):
+            reasons.append(f"event: {_q(event)} → a repelled attack")
+            return Relation.CONFIRMS  # "a failed assault": the assaults go on
         reasons.append(f"event: {_q(event)} → {name}{who}")
         return Relation.UPDATES  # the push on the place stalled or was called off
     if kind == "encircle":
