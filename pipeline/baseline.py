@@ -21,7 +21,6 @@ Foundation module: imports only pydantic and the stdlib (plus `errors`).
 
 from __future__ import annotations
 
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -29,6 +28,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import BaselineError
+from pipeline.tomlfile import read_toml, validation_lines
 
 _Strict = ConfigDict(extra="forbid", frozen=True)
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
@@ -130,53 +130,16 @@ class Baseline(BaseModel):
 
 def load_baseline(path: Path) -> Baseline:
     """Read and validate a baseline file; raise BaselineError with one line per problem."""
-    name = path.name
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: baseline file not found (set baseline.file in the config)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot read baseline file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BaselineError(f"{name}: not valid TOML: {exc}") from None
+    name = str(path)
+    raw = read_toml(path, BaselineError, "baseline file", "set baseline.file in the config")
     try:
         baseline = Baseline.model_validate(raw)
     except ValidationError as exc:
-        raise BaselineError("\n".join(_pydantic_lines(name, exc))) from None
+        raise BaselineError("\n".join(validation_lines(name, exc))) from None
     problems = check_references(baseline)
     if problems:
         raise BaselineError("\n".join(f"{name}: {problem}" for problem in problems))
     return baseline
-
-
-def _pydantic_lines(name: str, exc: ValidationError) -> list[str]:
-    lines = []
-    for error in exc.errors():
-        key = _key_path(error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling)"
-        elif error["type"] == "missing":
-            message = "required key is missing"
-        elif error["type"].startswith("date"):
-            message = "not a date (write it as 2023-01-26)"
-        elif error["type"] == "literal_error":
-            message = f"not one of the allowed values: {message.removeprefix('Input should be ')}"
-        got = error.get("input")
-        shown = (
-            ""
-            if error["type"] in {"missing", "extra_forbidden"} or isinstance(got, dict)
-            else f" (got {got!r})"
-        )
-        lines.append(f"{name}: {key or '(top level)'}: {message}{shown}")
-    return lines
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _known(ids: list[str]) -> str:

@@ -8,7 +8,6 @@ checkout), falling back to the config file's own directory.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import ConfigError
+from pipeline.tomlfile import read_toml, validation_lines
 
 DEFAULT_CONFIG = Path("config/newswatch.toml")
 DATABASE_URL_ENV = "NEWSWATCH_DATABASE_URL"
@@ -138,14 +138,7 @@ class Config(BaseModel):
 
 def load_config(path: Path, environ: Mapping[str, str]) -> Config:
     """Read, validate and resolve the config file; raise ConfigError naming key and problem."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (pass --config PATH)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, ConfigError, "config file", "pass --config PATH")
     if environ.get(DATABASE_URL_ENV):
         raw.setdefault("database", {})
         if isinstance(raw["database"], dict):
@@ -153,35 +146,8 @@ def load_config(path: Path, environ: Mapping[str, str]) -> Config:
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc)) from None
+        raise ConfigError("\n".join(validation_lines(str(path), exc))) from None
     return _resolve_paths(config, path.parent)
-
-
-def format_validation_error(source: Path, exc: ValidationError) -> str:
-    """One line per problem: `file: key.path: message (got value)`."""
-    lines = []
-    for error in exc.errors():
-        key = _key_path(error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling)"
-        elif error["type"] == "missing":
-            message = "required key is missing"
-        got = error.get("input")
-        shown = (
-            ""
-            if error["type"] in {"missing", "extra_forbidden"} or isinstance(got, dict)
-            else f" (got {got!r})"
-        )
-        lines.append(f"{source}: {key or '(top level)'}: {message}{shown}")
-    return "\n".join(lines)
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _resolve(path: Path, config_dir: Path) -> Path:

@@ -73,7 +73,7 @@ def test_minimal_fixture_loads() -> None:
 def test_each_mistake_has_its_message(fixture: str, message: str) -> None:
     with pytest.raises(BaselineError) as caught:
         load_baseline(FIXTURES / fixture)
-    assert str(caught.value).startswith(message)
+    assert str(caught.value).startswith(f"{FIXTURES / fixture}{message.removeprefix(fixture)}")
     assert caught.value.exit_code == 2
 
 
