@@ -261,7 +261,51 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
             reading = read(spec, view)
             if reading is not None:
                 readings.append((spec, view, reading))
-    return readings
+    return _explain_away(readings, matcher.settings.claim_min_score)
+
+
+def _third_parties(specific: ClaimSpec, broad: ClaimSpec) -> set[str]:
+    """Actors of the specific claim that are no party to the broad one (the US, ISW, the BND)."""
+    own = set(specific.actors) | {a for a in (specific.actor, specific.source) if a}
+    return own - set(broad.actors) - {broad.holder, broad.rival}
+
+
+def _explain_away(
+    readings: list[tuple[ClaimSpec, View, Reading]], min_score: float
+) -> list[tuple[ClaimSpec, View, Reading]]:
+    """Drop a place-and-event reading whose sentence a more specific claim of the item explains better.
+
+    A control claim (or a forecast keyed on one event) reads any event near its place; a topic claim needs its own actors and topic
+    words, so when both read a sentence the specific one is the likelier story: "US urges Kyiv to
+    leave Bakhmut" is advice, not a withdrawal; "ISW: holding Bakhmut is worth it" is an assessment.
+    The control reading goes when the specific reading rests on the same event word (unless that
+    reading is a forecast coming true: "Ukraine withdrew" is both), or when the sentence names a
+    third party of a specific claim the item speaks to (the US adviser, the ISW, the BND) and that
+    claim shares the place or has none.
+    """
+    specific = [(s, v, r) for s, v, r in readings if s.groups > 0 and r.score >= min_score]
+    if not specific:
+        return readings
+    kept = []
+    for spec, view, reading in readings:
+        if spec.groups == 0 and any(
+            _explains(other, other_view, other_reading, spec, view, reading)
+            for other, other_view, other_reading in specific
+        ):
+            continue
+        kept.append((spec, view, reading))
+    return kept
+
+
+def _explains(
+    other: ClaimSpec, other_view: View, other_reading: Reading, spec: ClaimSpec, view: View, reading: Reading
+) -> bool:
+    if other.places and not other.places & spec.places:
+        return False
+    if other_view is view and reading.cues & other_reading.cues:
+        return not (other.kind == "forecast" and other_reading.relation is Relation.UPDATES)
+    third = _third_parties(other, spec)
+    return any(actor.value in third for actor in view.actors)
 
 
 # A report's news is what changed or is disputed; background sentences tend to restate the old state,

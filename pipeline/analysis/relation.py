@@ -128,6 +128,7 @@ class Reading:
     score: float
     places: tuple[str, ...]
     reasons: tuple[str, ...]
+    cues: frozenset[int] = frozenset()  # token positions the reading rests on (explaining-away)
 
 
 _FLIP = {Relation.CONFIRMS: Relation.CONTRADICTS, Relation.UPDATES: Relation.CONFIRMS}
@@ -274,7 +275,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     own = [h for h in view.places if h.place_id in claim.places or h.place_id in claim.near]
     if not own or view.mod("stance_positive") or view.mod("stance_negative"):
         return None  # no place of the claim, or an evaluation ("holding X is a mistake"), not a report
-    best: tuple[float, Relation, list[str], PlaceHit] | None = None
+    best: tuple[float, Relation, list[str], PlaceHit, Cue] | None = None
     for event in view.events:
         place = _nearest_place(view, event)
         if place is None or place not in own:
@@ -295,15 +296,16 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             continue
         score = 0.3 * place.score + 0.5 * view.weights.get(event.value, 0.5) + 0.05 * len(reasons)
         if best is None or score > best[0]:
-            best = (score, relation, reasons, place)
+            best = (score, relation, reasons, place, event)
     if best is None:
         return None
-    score, relation, reasons, place = best
+    score, relation, reasons, place, event = best
     return Reading(
         relation,
         min(1.0, round(score + 0.1, 3)),
         (view.names[place.place_id],),
         tuple(_place_reasons(view, [place]) + reasons),
+        frozenset(range(event.start, event.end)),
     )
 
 
@@ -508,8 +510,19 @@ def _topical(claim: ClaimSpec, view: View) -> Reading | None:
     score = 0.55 + 0.2 + (0.1 if places else 0.0) + explicit
     names = tuple(dict.fromkeys(view.names[h.place_id] for h in places))
     return Reading(
-        flipped, min(1.0, round(score, 3)), names, tuple(_place_reasons(view, places[:1]) + reasons)
+        flipped,
+        min(1.0, round(score, 3)),
+        names,
+        tuple(_place_reasons(view, places[:1]) + reasons),
+        _own_tokens(claim, view),
     )
+
+
+def _own_tokens(claim: ClaimSpec, view: View) -> frozenset[int]:
+    """The tokens a topic-driven reading rests on: its topic phrases and its topic events."""
+    spans = [h for key, hits in view.claim.items() if key.startswith(f"{claim.id}:") for h in hits]
+    spans += [e for e in view.events if e.value in claim.topic_cues]
+    return frozenset(i for cue in spans for i in range(cue.start, cue.end))
 
 
 def _by_other(claim: ClaimSpec, view: View, event: Cue) -> bool:
@@ -541,7 +554,7 @@ def _quantity(claim: ClaimSpec, view: View) -> Reading | None:
         if not sources or dispute is None:
             return None
         reasons += [f"source: {_q(sources[0])} → {claim.source}", f"denial: {_q(dispute)}"]
-        return Reading(Relation.CONTRADICTS, 0.75, (), tuple(reasons))
+        return Reading(Relation.CONTRADICTS, 0.75, (), tuple(reasons), _own_tokens(claim, view))
     if agent is None or agent.value not in claim.actors:
         return None
     reasons.append(f"actor: {_q(agent)} → {agent.value}")
@@ -561,7 +574,7 @@ def _quantity(claim: ClaimSpec, view: View) -> Reading | None:
         return None
     if sources:
         reasons.append(f"source: {claim.source}")
-    return Reading(relation, 0.85, (), tuple(reasons))
+    return Reading(relation, 0.85, (), tuple(reasons), _own_tokens(claim, view))
 
 
 def _assessment(claim: ClaimSpec, view: View) -> Reading | None:
@@ -591,4 +604,6 @@ def _assessment(claim: ClaimSpec, view: View) -> Reading | None:
     else:
         relation = Relation.CONTRADICTS
     names = tuple(dict.fromkeys(view.names[h.place_id] for h in places))
-    return Reading(relation, 0.85, names, tuple(_place_reasons(view, places[:1]) + reasons))
+    return Reading(
+        relation, 0.85, names, tuple(_place_reasons(view, places[:1]) + reasons), _own_tokens(claim, view)
+    )
