@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.db.engine import create_db_engine
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "cycle"
@@ -201,3 +203,42 @@ def test_every_command_has_help_and_a_readme_entry() -> None:
         assert re.search(rf"newswatch (--config \S+ )?{command}\b", readme), (
             f"README lacks `newswatch {command}`"
         )
+
+
+def test_rdf_cp1251_and_malformed_feeds_over_http(
+    tmp_path: Path, httpserver: HTTPServer, database_url: str
+) -> None:
+    feeds_dir = Path(__file__).parent / "fixtures" / "feeds"
+    for name, content_type in [
+        ("rss10-rdf.xml", "application/rdf+xml"),
+        ("cp1251-cyrillic.xml", "application/rss+xml"),
+        ("malformed-but-usable.xml", "application/rss+xml"),
+    ]:
+        httpserver.expect_request(f"/{name}").respond_with_data(
+            (feeds_dir / name).read_bytes(), content_type=content_type
+        )
+    feeds = [
+        (n.split(".")[0], httpserver.url_for(f"/{n}"))
+        for n in ("rss10-rdf.xml", "cp1251-cyrillic.xml", "malformed-but-usable.xml")
+    ]
+    config = write_config(tmp_path, database_url, feeds)
+    code, out, _ = invoke(config, "run", "--once")
+    assert code == 0
+    assert "3 feeds: 3 ok, 0 not modified, 0 failed" in out
+    code, out, _ = invoke(config, "feeds", "status", "--format", "json")
+    status = {s["name"]: s for s in json.loads(out)}
+    assert all(s["items_seen"] > 0 for s in status.values())
+    assert "malformed feed" in status["malformed-but-usable"]["warning"]
+    assert status["cp1251-cyrillic"]["warning"] is None
+    expected = json.loads((feeds_dir / "cp1251-cyrillic.expected.json").read_text(encoding="utf-8"))
+    stored = stored_titles(database_url)
+    assert {item["title"] for item in expected["items"]} <= stored
+
+
+def stored_titles(database_url: str) -> set[str]:
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT title FROM item"))}
+    finally:
+        engine.dispose()
