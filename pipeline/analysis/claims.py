@@ -283,7 +283,12 @@ def _explain_away(
     third party of a specific claim the item speaks to (the US adviser, the ISW, the BND) and that
     claim shares the place or has none.
     """
-    specific = [(s, v, r) for s, v, r in readings if s.groups > 0 and r.score >= min_score]
+    specific = [
+        (s, v, r)
+        for s, v, r in readings
+        if r.score >= min_score
+        and (s.groups > 0 or any(0 < len(s.places) < len(broad.places) for broad, _, _ in readings))
+    ]
     if not specific:
         return readings
     kept = []
@@ -291,6 +296,7 @@ def _explain_away(
         if spec.groups == 0 and any(
             _explains(other, other_view, other_reading, spec, view, reading)
             for other, other_view, other_reading in specific
+            if other is not spec and (other.groups > 0 or len(other.places) < len(spec.places))
         ):
             continue
         kept.append((spec, view, reading))
@@ -302,6 +308,8 @@ def _explains(
 ) -> bool:
     if other.places and not other.places & spec.places:
         return False
+    if other.kind == "control":  # a claim about fewer places owns restatements and denials about them
+        return other_view is view and reading.relation is not Relation.UPDATES
     if other_view is view and reading.cues & other_reading.cues:
         return not (other.kind == "forecast" and other_reading.relation is Relation.UPDATES)
     third = _third_parties(other, spec)

@@ -183,11 +183,15 @@ def negation_of(view: View, start: int) -> Cue | None:
 def denial_of(view: View, start: int) -> Cue | None:
     """A reported denial governing the cue at `start` (what follows it, else what precedes it)."""
     anchors = sorted({e.start for e in view.events} | {start})
+    clauses = view.tokens.clauses
     for cue in view.mod("denial"):
         if negation_of(view, cue.start):  # "did not deny"
             continue
         follows = [p for p in anchors if p > cue.start]
-        if (follows and start > cue.start) or (not follows and start < cue.start):
+        # "denied the loss of X and said, that its troops hold it": the denial stops at its clause
+        if (follows and start > cue.start and clauses[start] == clauses[cue.start]) or (
+            not follows and start < cue.start
+        ):
             return cue
     return None
 
@@ -244,7 +248,8 @@ def _nearest_place(view: View, cue: Cue) -> PlaceHit | None:
 
 
 def _is_near(view: View, hit: PlaceHit) -> bool:
-    before = any(hit.start - 3 <= c.end <= hit.start for c in view.mod("near"))
+    inside = {i for e in view.events for i in range(e.start, e.end)}  # "the ring around X" is one event
+    before = any(hit.start - 3 <= c.end <= hit.start and c.start not in inside for c in view.mod("near"))
     after = any(hit.end <= c.start <= hit.end + 1 for c in view.mod("near_after"))
     return before or after
 
