@@ -321,8 +321,8 @@ def _explains(
 _PRIORITY = {Relation.CONTRADICTS: 2, Relation.UPDATES: 1, Relation.CONFIRMS: 0}
 
 
-def _rank(reading: Reading) -> tuple[int, float]:
-    return _PRIORITY[reading.relation], reading.score
+def _rank(reading: Reading) -> tuple[bool, int, float]:
+    return reading.settles, _PRIORITY[reading.relation], reading.score
 
 
 def analyse(item: ItemText, matcher: Matcher) -> list[Finding]:

@@ -129,6 +129,7 @@ class Reading:
     places: tuple[str, ...]
     reasons: tuple[str, ...]
     cues: frozenset[int] = frozenset()  # token positions the reading rests on (explaining-away)
+    settles: bool = False  # a decision that closes the question outranks restatements of it
 
 
 _FLIP = {Relation.CONFIRMS: Relation.CONTRADICTS, Relation.UPDATES: Relation.CONFIRMS}
@@ -445,8 +446,12 @@ def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) ->
 
 
 def _topical(claim: ClaimSpec, view: View) -> Reading | None:
-    found = _topic_position(claim, view)
     places = _claim_places(claim, view)
+    if claim.kind == "forecast" and places is not None:
+        settled = _settled(claim, view)
+        if settled is not None:
+            return settled
+    found = _topic_position(claim, view)
     if found is None or places is None:
         return None
     position, topic_reasons = found
@@ -470,8 +475,8 @@ def _topical(claim: ClaimSpec, view: View) -> Reading | None:
             explicit = 0.15
         elif claim.topic_cues:
             relation = Relation.UPDATES  # the expected event is reported as happening
-        else:
-            return None
+        elif not (negation_of(view, position) or denial_of(view, position)):
+            return None  # a bare mention; "no big offensive is coming" is flipped below
     else:
         topic_tokens = {
             i
@@ -528,6 +533,34 @@ def _own_tokens(claim: ClaimSpec, view: View) -> frozenset[int]:
     spans = [h for key, hits in view.claim.items() if key.startswith(f"{claim.id}:") for h in hits]
     spans += [e for e in view.events if e.value in claim.topic_cues]
     return frozenset(i for cue in spans for i in range(cue.start, cue.end))
+
+
+# The event that settles a forecast the other way: deciding to hold rather than withdraw.
+_OPPOSITE = {"withdraw": "hold", "start": "stop"}
+
+
+def _settled(claim: ClaimSpec, view: View) -> Reading | None:
+    """A decision that settles the forecast question: "decided to keep defending X" → updates."""
+    decisions = view.mod("decision")
+    if not decisions or not claim.topic_cues:
+        return None
+    for event in view.events:
+        expected = event.value in claim.topic_cues
+        if expected and not negation_of(view, event.start):
+            continue  # "decided to withdraw" is the forecast event itself, read as usual
+        if not expected and event.value not in {_OPPOSITE.get(c) for c in claim.topic_cues}:
+            continue
+        agent = agent_of(view, event.start, event.end, passive=False)
+        if agent is not None and agent.value not in claim.actors:
+            continue
+        reasons = [f"decision: {_q(decisions[0])}", f"event: {_q(event)} → {EVENT_NAMES[event.value]}"]
+        if expected:
+            reasons.append(f"negation: {_q(negation_of(view, event.start))}")  # type: ignore[arg-type]
+        names = tuple(
+            dict.fromkeys(view.names[h.place_id] for h in view.places if h.place_id in claim.places)
+        )
+        return Reading(Relation.UPDATES, 0.85, names, tuple(reasons), frozenset([event.start]), True)
+    return None
 
 
 def _by_other(claim: ClaimSpec, view: View, event: Cue) -> bool:
