@@ -270,33 +270,38 @@ def _third_parties(specific: ClaimSpec, broad: ClaimSpec) -> set[str]:
     return own - set(broad.actors) - {broad.holder, broad.rival}
 
 
+def _more_specific(other: ClaimSpec, spec: ClaimSpec) -> bool:
+    """Does `other` ask more of a sentence than `spec`: topic words, its own event, fewer places?"""
+    if other is spec or spec.groups > 0:
+        return False
+    if other.groups > 0:
+        return True
+    if spec.kind == "control":
+        return other.kind != "control" or 0 < len(other.places) < len(spec.places)
+    return False
+
+
 def _explain_away(
     readings: list[tuple[ClaimSpec, View, Reading]], min_score: float
 ) -> list[tuple[ClaimSpec, View, Reading]]:
     """Drop a place-and-event reading whose sentence a more specific claim of the item explains better.
 
-    A control claim (or a forecast keyed on one event) reads any event near its place; a topic claim needs its own actors and topic
-    words, so when both read a sentence the specific one is the likelier story: "US urges Kyiv to
-    leave Bakhmut" is advice, not a withdrawal; "ISW: holding Bakhmut is worth it" is an assessment.
-    The control reading goes when the specific reading rests on the same event word (unless that
-    reading is a forecast coming true: "Ukraine withdrew" is both), or when the sentence names a
-    third party of a specific claim the item speaks to (the US adviser, the ISW, the BND) and that
-    claim shares the place or has none.
+    A control claim (or a forecast keyed on one event) reads any event near its place; a topic
+    claim needs its own actors and topic words, a forecast its own event, a village claim its one
+    village, so when both read a sentence the specific one is the likelier story: "US urges Kyiv to
+    leave Bakhmut" is advice, not a withdrawal; "ISW: holding Bakhmut is worth it" is an assessment;
+    "withdrawal was never on the table" disputes a forecast. The broad reading goes when the specific
+    one rests on the same event word (unless that is a forecast coming true or a change of hands:
+    "Ukraine withdrew" is both), or when the sentence names a third party of a specific claim the
+    item speaks to (the US adviser, the ISW, the BND) and that claim shares the place or has none.
     """
-    specific = [
-        (s, v, r)
-        for s, v, r in readings
-        if r.score >= min_score
-        and (s.groups > 0 or any(0 < len(s.places) < len(broad.places) for broad, _, _ in readings))
-    ]
-    if not specific:
-        return readings
+    specific = [(s, v, r) for s, v, r in readings if r.score >= min_score]
     kept = []
     for spec, view, reading in readings:
-        if spec.groups == 0 and any(
+        if any(
             _explains(other, other_view, other_reading, spec, view, reading)
             for other, other_view, other_reading in specific
-            if other is not spec and (other.groups > 0 or len(other.places) < len(spec.places))
+            if _more_specific(other, spec)
         ):
             continue
         kept.append((spec, view, reading))

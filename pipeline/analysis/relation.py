@@ -177,6 +177,8 @@ def negation_of(view: View, start: int) -> Cue | None:
     clauses = view.tokens.clauses
     for cue in view.mod("negation"):
         if 0 < start - cue.start <= _NEGATION_WINDOW and clauses[cue.start] == clauses[start]:
+            if any(m.start <= cue.start < m.end for m in view.mod("modal")):
+                continue  # "does not rule out": a negated negation leaves the possibility open
             return cue
     return None
 
