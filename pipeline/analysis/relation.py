@@ -177,8 +177,8 @@ def negation_of(view: View, start: int) -> Cue | None:
     clauses = view.tokens.clauses
     for cue in view.mod("negation"):
         if 0 < start - cue.start <= _NEGATION_WINDOW and clauses[cue.start] == clauses[start]:
-            if any(m.start <= cue.start < m.end for m in view.mod("modal")):
-                continue  # "does not rule out": a negated negation leaves the possibility open
+            if any(m.start <= cue.start < m.end for m in view.mod("modal") + view.events):
+                continue  # "does not rule out", "не принесло результатов": part of a phrase, not a negation
             return cue
     return None
 
@@ -283,6 +283,19 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     own = [h for h in view.places if h.place_id in claim.places or h.place_id in claim.near]
     if not own or view.mod("stance_positive") or view.mod("stance_negative"):
         return None  # no place of the claim, or an evaluation ("holding X is a mistake"), not a report
+    if claim.status == "objective":
+        for cue in view.mod("objective"):
+            negation = negation_of(view, cue.start)
+            if negation is not None and any(h in own for h in view.places):
+                place = own[0]
+                reasons = [f"objective: {_q(cue)}", f"negation: {_q(negation)}"]
+                return Reading(  # "X was never the target": the aim itself is disputed
+                    Relation.CONTRADICTS,
+                    0.85,
+                    (view.names[place.place_id],),
+                    tuple(_place_reasons(view, [place]) + reasons),
+                    frozenset([cue.start]),
+                )
     best: tuple[float, Relation, list[str], PlaceHit, Cue] | None = None
     for event in view.events:
         place = _nearest_place(view, event)
@@ -296,7 +309,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             if others or event.value != "attack":
                 continue  # "villages north of Bakhmut": the city is a landmark for another place's news
         reasons: list[str] = []
-        outcome = _control_event(claim, view, event, near, reasons)
+        outcome = _control_event(claim, view, event, place, near, reasons)
         if outcome is None:
             continue
         relation = _flip(outcome, view, event.start, reasons)
@@ -318,7 +331,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
 
 
 def _control_event(
-    claim: ClaimSpec, view: View, event: Cue, near: bool, reasons: list[str]
+    claim: ClaimSpec, view: View, event: Cue, place: PlaceHit, near: bool, reasons: list[str]
 ) -> Relation | None:
     captured = claim.status == "captured"
     agent_cue = agent_of(view, event.start, event.end)
@@ -368,6 +381,8 @@ def _control_event(
         reasons.append(f"event: {_q(event)} → {name} by {keeper}")
         if keeper == claim.holder:
             return Relation.CONFIRMS
+        if not captured and any(c.end == place.start for c in view.mod("direction_adjective")):
+            return Relation.CONFIRMS  # "holds eastern X": the town is split, the fight goes on
         if captured and continuity:
             reasons.append(f"continuity: {_q(continuity[0])}")
             return Relation.CONTRADICTS
@@ -383,6 +398,10 @@ def _control_event(
             return Relation.CONTRADICTS
         return None
     if kind == "stop":
+        advancing = any(e.value == "attack" and abs(e.start - event.start) <= 3 for e in view.events)
+        if captured and advancing and agent in (None, claim.holder):
+            reasons.append(f"event: {_q(event)} → the advance from it slowed")
+            return Relation.UPDATES  # "gains slowed after X fell": the pace since the capture changed
         if captured or agent == claim.holder:
             return None
         if any(e.value == "attack" and 0 < e.start - event.end <= 1 for e in view.events):
