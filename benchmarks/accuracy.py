@@ -6,7 +6,7 @@ compares them with the labels. Prints per-relation precision/recall/F1, strict F
 (item, claim, relation), place precision/recall and the rate of off-topic items that got any
 finding.
 
-    python benchmarks/accuracy.py                          # tests/fixtures/analysis/corpus.toml
+    python benchmarks/accuracy.py                          # tests/fixtures/analysis/corpus*.toml
     python benchmarks/accuracy.py --corpus tests/fixtures/analysis/holdout.toml --errors
 """
 
@@ -69,19 +69,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--corpus", type=Path, default=ROOT / "tests/fixtures/analysis/corpus.toml")
+    corpora = sorted((ROOT / "tests/fixtures/analysis").glob("corpus*.toml"))
+    parser.add_argument(
+        "--corpus", type=Path, nargs="+", default=corpora, help="labelled files ([[case]] tables)"
+    )
     parser.add_argument("--feeds", type=int, default=4, help="split the corpus over this many feeds")
     parser.add_argument("--errors", action="store_true", help="list every wrong or missed finding")
     args = parser.parse_args()
 
-    cases = load_cases(args.corpus)
+    cases = [case for path in args.corpus for case in load_cases(path)]
     with tempfile.TemporaryDirectory() as tmp:
         predicted, config = run_pipeline(cases, Path(tmp), args.feeds)
     baseline = load_baseline(config.baseline.file)
     matcher = compile_baseline(baseline, config.analysis)
     gold = {(c.id, claim, rel) for c in cases for claim, rel in c.expect}
 
-    print(f"corpus: {args.corpus.name}, {len(cases)} cases, {len(gold)} labelled findings")
+    names = ", ".join(path.name for path in args.corpus)
+    print(f"corpus: {names}, {len(cases)} cases, {len(gold)} labelled findings")
     print(f"{'relation':<12} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5} {'pred':>5}")
     for relation in ("confirms", "updates", "contradicts"):
         g = {t for t in gold if t[2] == relation}
