@@ -284,18 +284,9 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     if not own or view.mod("stance_positive") or view.mod("stance_negative"):
         return None  # no place of the claim, or an evaluation ("holding X is a mistake"), not a report
     if claim.status == "objective":
-        for cue in view.mod("objective"):
-            negation = negation_of(view, cue.start)
-            if negation is not None and any(h in own for h in view.places):
-                place = own[0]
-                reasons = [f"objective: {_q(cue)}", f"negation: {_q(negation)}"]
-                return Reading(  # "X was never the target": the aim itself is disputed
-                    Relation.CONTRADICTS,
-                    0.85,
-                    (view.names[place.place_id],),
-                    tuple(_place_reasons(view, [place]) + reasons),
-                    frozenset([cue.start]),
-                )
+        disputed = _objective_denied(view, own[0])
+        if disputed is not None:
+            return disputed
     best: tuple[float, Relation, list[str], PlaceHit, Cue] | None = None
     for event in view.events:
         place = _nearest_place(view, event)
@@ -328,6 +319,22 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         tuple(_place_reasons(view, [place]) + reasons),
         frozenset(range(event.start, event.end)),
     )
+
+
+def _objective_denied(view: View, hit: PlaceHit) -> Reading | None:
+    """ "X was never the target": the aim itself is disputed."""
+    for cue in view.mod("objective"):
+        negation = negation_of(view, cue.start)
+        if negation is not None:
+            reasons = [f"objective: {_q(cue)}", f"negation: {_q(negation)}"]
+            return Reading(
+                Relation.CONTRADICTS,
+                0.85,
+                (view.names[hit.place_id],),
+                tuple(_place_reasons(view, [hit]) + reasons),
+                frozenset([cue.start]),
+            )
+    return None
 
 
 def _control_event(
