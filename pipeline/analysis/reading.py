@@ -1,0 +1,222 @@
+# ruff: noqa: RUF003 -- Cyrillic examples are the data here
+"""Cue reading: one sentence as cues with positions, and who does what to which place in it.
+
+The records every decision module shares (`Cue`, `ClaimSpec`, `View`, `Reading`) and the small
+questions asked of a sentence: the doer of an event (`agent_of`), a negation or a reported denial
+governing it (`negation_of`, `denial_of`), whether it is only expected or attempted, and which
+place it is tied to. How the answers become confirms / updates / contradicts is decided in
+`relation` (control claims) and `topical` (topic-driven claims).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.analysis.places import PlaceHit
+from pipeline.analysis.text import Tokens
+from pipeline.records import Relation
+
+EVENT_NAMES = {
+    "gain": "capture",
+    "recapture": "recapture",
+    "loss": "loss",
+    "hold": "hold",
+    "attack": "attack",
+    "withdraw": "withdrawal",
+    "encircle": "encirclement",
+    "start": "start",
+    "stop": "stop",
+}
+_NEGATION_WINDOW = 4
+_PLACE_WINDOW = 14
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A matched phrase in a sentence: its class, value (event, actor id, number...) and span."""
+
+    label: str
+    value: str
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSpec:
+    """A claim compiled for reading: kind, state and the ids it refers to."""
+
+    id: str
+    kind: str
+    places: frozenset[str]
+    near: frozenset[str]
+    actors: frozenset[str]
+    holder: str | None
+    rival: str | None
+    status: str | None
+    actor: str | None
+    source: str | None
+    stance: str | None
+    low: float | None
+    high: float | None
+    per: str | None
+    groups: int
+    topic_cues: frozenset[str]
+
+
+@dataclass(slots=True)
+class View:
+    """One sentence as cues with positions."""
+
+    index: int
+    text: str
+    tokens: Tokens
+    places: list[PlaceHit]
+    events: list[Cue]
+    mods: dict[str, list[Cue]]
+    actors: list[Cue]
+    claim: dict[str, list[Cue]]  # "<claim>:<group>", "<claim>:update", ... → hits
+    numbers: list[Cue]
+    weights: dict[str, float] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # place id → canonical name
+
+    def mod(self, name: str) -> list[Cue]:
+        """Hits of one modifier class."""
+        return self.mods.get(name, [])
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The relation one sentence bears to one claim, with score and reasons."""
+
+    relation: Relation
+    score: float
+    places: tuple[str, ...]
+    reasons: tuple[str, ...]
+    cues: frozenset[int] = frozenset()  # token positions the reading rests on (explaining-away)
+    settles: bool = False  # a decision that closes the question outranks restatements of it
+
+
+_FLIP = {Relation.CONFIRMS: Relation.CONTRADICTS, Relation.UPDATES: Relation.CONFIRMS}
+
+
+def quote(cue: Cue) -> str:
+    return f"'{cue.surface}'"
+
+
+def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | None:
+    """The actor doing the event at [start, end), or None; `passive` allows "taken by X"."""
+    actors = view.actors
+    inside = [a for a in actors if start <= a.start < end]  # "under Russian control"
+    if inside:
+        return inside[0]
+    adjacent = [a for a in actors if a.end == start]  # "Russian-held", "Ukrainian troops"
+    follows = [a for a in actors if end <= a.start <= end + 2]
+    if passive:
+        for marker in view.mod("agent_after"):
+            if end <= marker.start <= end + 1:
+                after = [a for a in actors if marker.end <= a.start <= marker.end + 2]
+                if after:
+                    return after[0]
+        if any(m.start <= start < m.end or m.end == end for m in view.mod("agent_follows")) and follows:
+            return follows[0]
+        progressive = view.tokens.light[start].endswith("ing")  # "is losing" is not a passive
+        if not progressive and any(start - 2 <= m.start < start for m in view.mod("passive")):
+            return None  # "was taken": the doer is only named after "by"
+    if adjacent and adjacent[-1].label == "object":
+        return adjacent[-1]
+    doers = [a for a in actors if a.label == "actor" and a.end <= start]
+    if doers:
+        last = doers[-1]
+        relative = any(last.end <= r.start < start for r in view.mod("relative"))
+        doers_after = [a for a in follows if a.label == "actor"]
+        if relative and doers_after:  # "the town, which Ukrainian forces hold"
+            return doers_after[0]
+        return last
+    after = [a for a in follows if a.label == "actor"]
+    return after[0] if after and passive else None  # "взят ВС РФ": only for events
+
+
+def negation_of(view: View, start: int) -> Cue | None:
+    """A negation shortly before `start` in the same clause."""
+    clauses = view.tokens.clauses
+    for cue in view.mod("negation"):
+        if 0 < start - cue.start <= _NEGATION_WINDOW and clauses[cue.start] == clauses[start]:
+            if any(m.start <= cue.start < m.end for m in view.mod("modal") + view.events):
+                continue  # "does not rule out", "не принесло результатов": part of a phrase, not a negation
+            return cue
+    return None
+
+
+def denial_of(view: View, start: int) -> Cue | None:
+    """A reported denial governing the cue at `start` (what follows it, else what precedes it)."""
+    anchors = sorted({e.start for e in view.events} | {start})
+    clauses = view.tokens.clauses
+    for cue in view.mod("denial"):
+        if negation_of(view, cue.start):  # "did not deny"
+            continue
+        follows = [p for p in anchors if p > cue.start]
+        # "denied the loss of X and said, that its troops hold it": the denial stops at its clause
+        if (follows and start > cue.start and clauses[start] == clauses[cue.start]) or (
+            not follows and start < cue.start
+        ):
+            return cue
+    return None
+
+
+def flip(relation: Relation, view: View, start: int, reasons: list[str]) -> Relation | None:
+    negation, denial = negation_of(view, start), denial_of(view, start)
+    if negation:
+        reasons.append(f"negation: {quote(negation)}")
+    if denial:
+        reasons.append(f"denial: {quote(denial)}")
+    if negation or denial:
+        change = view.mod("change")
+        if negation and any(abs(c.start - negation.start) <= 1 for c in change):
+            return Relation.UPDATES  # "no longer holds"
+        return _FLIP.get(relation)
+    return relation
+
+
+def modalised(view: View, start: int) -> bool:
+    """A future or modal cue shortly before `start` in the same clause ("expected to launch")."""
+    clauses = view.tokens.clauses
+    return any(
+        0 < start - c.start <= _NEGATION_WINDOW + 1 and clauses[c.start] == clauses[start]
+        for c in view.mod("future") + view.mod("modal")
+    )
+
+
+def attempted(view: View, start: int) -> Cue | None:
+    clauses = view.tokens.clauses
+    for cue in view.mod("partial"):
+        if 0 < start - cue.start <= _NEGATION_WINDOW and clauses[cue.start] == clauses[start]:
+            return cue
+    return None
+
+
+def place_reasons(view: View, hits: list[PlaceHit]) -> list[str]:
+    surface = view.tokens.surface
+    return [
+        f"place: '{' '.join(surface[h.start : h.end])}' → {view.names[h.place_id]} ({h.how})" for h in hits
+    ]
+
+
+def nearest_place(view: View, cue: Cue) -> PlaceHit | None:
+    best: PlaceHit | None = None
+    best_distance = _PLACE_WINDOW + 1
+    clauses = view.tokens.clauses
+    for hit in view.places:
+        distance = hit.start - cue.end + 1 if hit.start >= cue.end else cue.start - hit.end + 1
+        if clauses[hit.start] != clauses[cue.start]:
+            distance += 6  # prefer a place in the event's own clause
+        if distance < best_distance:
+            best, best_distance = hit, distance
+    return best
+
+
+def is_near(view: View, hit: PlaceHit) -> bool:
+    inside = {i for e in view.events for i in range(e.start, e.end)}  # "the ring around X" is one event
+    before = any(hit.start - 3 <= c.end <= hit.start and c.start not in inside for c in view.mod("near"))
+    after = any(hit.end <= c.start <= hit.end + 1 for c in view.mod("near_after"))
+    return before or after

@@ -1,0 +1,273 @@
+
+"""Reading a sentence against a topic-driven claim: activity, quantity, assessment, forecast, history.
+
+A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a
+doer among its actors (or one of its places): that is how it keeps off sentences that merely share
+a word. Activity: done → confirms, a stop or the claim's `update` phrase → updates. Quantity: a
+figure in the claim's range and period confirms, another figure updates, a dispute of the source
+contradicts. Assessment: the source's stance, same → confirms, opposite → contradicts, opposite
+with "now" → updates. Forecast: expected → confirms, happened or failed → updates, negated or denied
+→ contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
+History: recalled → confirms, undone by the other side → updates.
+"""
+
+from __future__ import annotations
+
+from pipeline.analysis.places import PlaceHit
+from pipeline.analysis.reading import (
+    EVENT_NAMES,
+    ClaimSpec,
+    Cue,
+    Reading,
+    View,
+    agent_of,
+    denial_of,
+    flip,
+    modalised,
+    negation_of,
+    place_reasons,
+    quote,
+)
+from pipeline.records import Relation
+
+
+def _topic_position(claim: ClaimSpec, view: View) -> tuple[int, list[str]] | None:
+    """Where the claim's topic is, if every topic group (and topic cue) occurs."""
+    positions: list[int] = []
+    reasons: list[str] = []
+    for group in range(claim.groups):
+        hits = view.claim.get(f"{claim.id}:{group}")
+        if not hits:
+            return None
+        positions.append(hits[0].start)
+        reasons.append(f"topic: {quote(hits[0])}")
+    if claim.topic_cues:
+        cues = [e for e in view.events if e.value in claim.topic_cues]
+        if not cues:
+            return None
+        positions.append(cues[0].start)
+        reasons.append(f"event: {quote(cues[0])} → {EVENT_NAMES[cues[0].value]}")
+    return positions[0], reasons
+
+
+def _claim_places(claim: ClaimSpec, view: View) -> list[PlaceHit] | None:
+    if not claim.places:
+        return []
+    own = [h for h in view.places if h.place_id in claim.places]
+    return own or None
+
+
+def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) -> bool:
+    allowed = claim.actors | {a for a in (claim.actor, claim.source) if a}
+    agent = agent_of(view, position, position + 1, passive=False)
+    if agent is not None and agent.value not in allowed and claim.kind != "history":
+        return False  # someone else does it: Russia sending tanks is not the West sending them
+    present = [a for a in view.actors if a.value in allowed]
+    if agent is None and not present and not claim.places:
+        return False  # neither a doer nor a place: too little to tie the sentence to the claim
+    shown = agent or (present[0] if present else None)
+    if shown is not None:
+        reasons.append(f"actor: {quote(shown)} → {shown.value}")
+    return True
+
+
+def topical(claim: ClaimSpec, view: View) -> Reading | None:
+    places = _claim_places(claim, view)
+    if claim.kind == "forecast" and places is not None:
+        settled = _settled(claim, view)
+        if settled is not None:
+            return settled
+    found = _topic_position(claim, view)
+    if found is None or places is None:
+        return None
+    position, topic_reasons = found
+    reasons: list[str] = []
+    if not _doer_ok(claim, view, position, reasons):
+        return None
+    reasons = topic_reasons + reasons
+    relation = Relation.CONFIRMS
+    explicit = 0.0
+    future = view.mod("future") + view.mod("modal")
+    if claim.kind == "forecast":
+        if _modal_by_other(claim, view):
+            return None
+        starts = [e for e in view.events if e.value in ("start", "stop") and not modalised(view, e.start)]
+        if starts:
+            relation = Relation.UPDATES
+            reasons.append(f"event: {quote(starts[0])} → {EVENT_NAMES[starts[0].value]}")
+            explicit = 0.15
+        elif future:
+            reasons.append(f"future: {quote(future[0])}")
+            explicit = 0.15
+        elif claim.topic_cues:
+            relation = Relation.UPDATES  # the expected event is reported as happening
+        elif not (negation_of(view, position) or denial_of(view, position)):
+            return None  # a bare mention; "no big offensive is coming" is flipped below
+    else:
+        topic_tokens = {
+            i
+            for key, hits in view.claim.items()
+            if key.startswith(f"{claim.id}:")
+            for h in hits
+            for i in range(h.start, h.end)
+        }
+        stops = [
+            e
+            for e in view.events
+            if e.value in ("stop", "withdraw")
+            and e.start not in topic_tokens  # "urge to withdraw": the withdrawal is the topic itself
+            and not negation_of(view, e.start)
+            and claim.kind == "activity"
+        ]
+        if claim.kind == "history":  # the other side takes back what was won
+            stops = [e for e in view.events if e.value in ("gain", "recapture") and _by_other(claim, view, e)]
+            doer = agent_of(view, position, position + 1, passive=False)
+            if not stops and doer is not None and doer.value not in claim.actors:
+                return None
+        updates = view.claim.get(f"{claim.id}:update", [])
+        if updates or stops:
+            cue = (updates or stops)[0]
+            relation = Relation.UPDATES
+            reasons.append(f"update: {quote(cue)}")
+            explicit = 0.15
+    for label, rel in (("contradict", Relation.CONTRADICTS), ("confirm", Relation.CONFIRMS)):
+        hits = view.claim.get(f"{claim.id}:{label}")
+        if hits:
+            relation = rel
+            reasons.append(f"{label}: {quote(hits[0])}")
+            explicit = 0.15
+    flipped = flip(relation, view, position, reasons)
+    if claim.kind == "forecast" and flipped is not relation and flipped is not Relation.UPDATES:
+        flipped = (
+            Relation.CONTRADICTS
+        )  # "will not withdraw", "no offensive is coming": the forecast is disputed
+    if flipped is None:
+        return None
+    score = 0.55 + 0.2 + (0.1 if places else 0.0) + explicit
+    names = tuple(dict.fromkeys(view.names[h.place_id] for h in places))
+    return Reading(
+        flipped,
+        min(1.0, round(score, 3)),
+        names,
+        tuple(place_reasons(view, places[:1]) + reasons),
+        _own_tokens(claim, view),
+    )
+
+
+def _own_tokens(claim: ClaimSpec, view: View) -> frozenset[int]:
+    """The tokens a topic-driven reading rests on: its topic phrases and its topic events."""
+    spans = [h for key, hits in view.claim.items() if key.startswith(f"{claim.id}:") for h in hits]
+    spans += [e for e in view.events if e.value in claim.topic_cues]
+    return frozenset(i for cue in spans for i in range(cue.start, cue.end))
+
+
+# The event that settles a forecast the other way: deciding to hold rather than withdraw.
+_OPPOSITE = {"withdraw": "hold", "start": "stop"}
+
+
+def _settled(claim: ClaimSpec, view: View) -> Reading | None:
+    """A decision that settles the forecast question: "decided to keep defending X" → updates."""
+    decisions = view.mod("decision")
+    if not decisions or not claim.topic_cues:
+        return None
+    for event in view.events:
+        expected = event.value in claim.topic_cues
+        if expected and not negation_of(view, event.start):
+            continue  # "decided to withdraw" is the forecast event itself, read as usual
+        if not expected and event.value not in {_OPPOSITE.get(c) for c in claim.topic_cues}:
+            continue
+        agent = agent_of(view, event.start, event.end, passive=False)
+        if agent is not None and agent.value not in claim.actors:
+            continue
+        reasons = [f"decision: {quote(decisions[0])}", f"event: {quote(event)} → {EVENT_NAMES[event.value]}"]
+        if expected:
+            reasons.append(f"negation: {quote(negation_of(view, event.start))}")  # type: ignore[arg-type]
+        names = tuple(
+            dict.fromkeys(view.names[h.place_id] for h in view.places if h.place_id in claim.places)
+        )
+        return Reading(Relation.UPDATES, 0.85, names, tuple(reasons), frozenset([event.start]), True)
+    return None
+
+
+def _by_other(claim: ClaimSpec, view: View, event: Cue) -> bool:
+    agent = agent_of(view, event.start, event.end)
+    return agent is not None and agent.value not in claim.actors and agent.value != claim.actor
+
+
+def _modal_by_other(claim: ClaimSpec, view: View) -> bool:
+    """Is the future/modal cue said by someone else ("US urges Ukraine to leave")?"""
+    allowed = claim.actors | {claim.actor}
+    for cue in view.mod("modal"):
+        agent = agent_of(view, cue.start, cue.end, passive=False)
+        if agent is not None and agent.value not in allowed:
+            return True
+    return False
+
+
+def quantity(claim: ClaimSpec, view: View) -> Reading | None:
+    found = _topic_position(claim, view)
+    if found is None:
+        return None
+    position, reasons = found
+    agent = agent_of(view, position, position + 1)
+    sources = [a for a in view.actors if a.value == claim.source]
+    if not view.numbers:
+        # no figure: only a dispute of the claim's source counts ("Kyiv rejects the BND estimate")
+        disputes = view.mod("denial") + view.mod("negation")
+        dispute = denial_of(view, position) or (disputes[0] if disputes else None)
+        if not sources or dispute is None:
+            return None
+        reasons += [f"source: {quote(sources[0])} → {claim.source}", f"denial: {quote(dispute)}"]
+        return Reading(Relation.CONTRADICTS, 0.75, (), tuple(reasons), _own_tokens(claim, view))
+    if agent is None or agent.value not in claim.actors:
+        return None
+    reasons.append(f"actor: {quote(agent)} → {agent.value}")
+    number = min(view.numbers, key=lambda c: abs(c.start - position))
+    value = float(number.value)
+    low, high = claim.low or 0.0, claim.high if claim.high is not None else float("inf")
+    per = {"day": "per_day", "week": "per_week", "month": "per_month"}.get(claim.per or "")
+    periods = view.mod(per) if per else []
+    inside = low <= value <= high and (per is None or bool(periods))
+    if periods:
+        reasons.append(f"period: {quote(periods[0])}")
+    reasons.append(
+        f"quantity: {quote(number)} ≈ {value:g} (baseline {low:g}-{high:g} per {claim.per or 'total'})"
+    )
+    relation = flip(Relation.CONFIRMS if inside else Relation.UPDATES, view, position, reasons)
+    if relation is None:
+        return None
+    if sources:
+        reasons.append(f"source: {claim.source}")
+    return Reading(relation, 0.85, (), tuple(reasons), _own_tokens(claim, view))
+
+
+def assessment(claim: ClaimSpec, view: View) -> Reading | None:
+    found = _topic_position(claim, view)
+    places = _claim_places(claim, view)
+    if found is None or places is None:
+        return None
+    sources = [a for a in view.actors if a.value == claim.source]
+    if not sources:
+        return None
+    _, reasons = found
+    reasons.append(f"source: {quote(sources[0])} → {claim.source}")
+    positive, negative = view.mod("stance_positive"), view.mod("stance_negative")
+    if not positive and not negative:
+        return None
+    cue = (positive or negative)[0]
+    stance = "positive" if positive else "negative"
+    if negation_of(view, cue.start):
+        stance = "negative" if stance == "positive" else "positive"
+        reasons.append(f"negation: {quote(negation_of(view, cue.start))}")  # type: ignore[arg-type]
+    reasons.append(f"stance: {quote(cue)} → {stance}")
+    if stance == claim.stance:
+        relation = Relation.CONFIRMS
+    elif view.mod("change"):
+        relation = Relation.UPDATES
+        reasons.append(f"change: {quote(view.mod('change')[0])}")
+    else:
+        relation = Relation.CONTRADICTS
+    names = tuple(dict.fromkeys(view.names[h.place_id] for h in places))
+    return Reading(
+        relation, 0.85, names, tuple(place_reasons(view, places[:1]) + reasons), _own_tokens(claim, view)
+    )
