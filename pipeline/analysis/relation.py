@@ -119,7 +119,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             continue
         if near and place.place_id in claim.places and claim.status != "captured":
             others = any(h.place_id not in claim.places for h in view.places)
-            if others or event.value != "attack":
+            if others or event.value not in ("attack", "stop"):
                 continue  # "villages north of Bakhmut": the city is a landmark for another place's news
         reasons: list[str] = []
         outcome = _control_event(claim, view, event, place, near, reasons)
@@ -174,6 +174,10 @@ def _control_event(
     new_holder: str | None = None
     if kind == "gain":
         new_holder = agent or taker
+    elif kind == "recapture" and any(
+        0 < e.start - event.end <= 2 for e in view.events if e.value == "attack"
+    ):
+        kind = "hold"  # "відбили штурм": an assault beaten back, not a place retaken
     elif kind == "recapture":
         new_holder = agent or _other(claim, taker)
     elif kind in ("loss", "withdraw"):

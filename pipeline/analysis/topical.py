@@ -1,4 +1,3 @@
-
 """Reading a sentence against a topic-driven claim: activity, quantity, assessment, forecast, history.
 
 A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a
@@ -99,6 +98,10 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
         elif future:
             reasons.append(f"future: {quote(future[0])}")
             explicit = 0.15
+            denied = next((n for n in (negation_of(view, c.start) for c in future) if n), None)
+            if denied is not None:  # "withdrawal was never considered": the possibility itself is disputed
+                reasons.append(f"negation: {quote(denied)}")
+                relation = Relation.CONTRADICTS
         elif claim.topic_cues:
             relation = Relation.UPDATES  # the expected event is reported as happening
         elif not (negation_of(view, position) or denial_of(view, position)):
