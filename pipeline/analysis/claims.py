@@ -239,7 +239,10 @@ def _relevant(spec: ClaimSpec, view: View) -> bool:
         ids = {h.place_id for h in view.places}
         if not (ids & spec.places or ids & spec.near):
             return False
-    return spec.groups == 0 or f"{spec.id}:0" in view.claim
+    if spec.groups == 0 or f"{spec.id}:0" in view.claim:
+        return True
+    # "ISW is wrong about X": an assessment's source on its place can speak to it without the topic
+    return spec.kind == "assessment" and any(a.value == spec.source for a in view.actors)
 
 
 def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, Reading]]:

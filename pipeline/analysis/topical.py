@@ -81,7 +81,8 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
         return None
     position, topic_reasons = found
     reasons: list[str] = []
-    if not _doer_ok(claim, view, position, reasons):
+    undone = bool(view.claim.get(f"{claim.id}:update"))  # "Ukraine breached the lines": the other side acts
+    if not _doer_ok(claim, view, position, reasons) and not undone:
         return None
     reasons = topic_reasons + reasons
     relation = Relation.CONFIRMS
@@ -247,16 +248,26 @@ def quantity(claim: ClaimSpec, view: View) -> Reading | None:
 def assessment(claim: ClaimSpec, view: View) -> Reading | None:
     found = _topic_position(claim, view)
     places = _claim_places(claim, view)
-    if found is None or places is None:
-        return None
     sources = [a for a in view.actors if a.value == claim.source]
-    if not sources:
+    if places is None or not sources:
         return None
-    _, reasons = found
+    disputes, changes = view.mod("denial"), view.mod("change")
+    if found is None and not (places and (disputes or changes)):
+        return None  # without the topic, only "<source> is wrong / has revised its view on <place>"
+    reasons = found[1] if found is not None else []
     reasons.append(f"source: {quote(sources[0])} → {claim.source}")
     positive, negative = view.mod("stance_positive"), view.mod("stance_negative")
     if not positive and not negative:
-        return None
+        if not (disputes or changes):
+            return None
+        # no stance word: someone disputing the source's view contradicts, the source revising it updates
+        cue = (disputes or changes)[0]
+        relation = Relation.CONTRADICTS if disputes else Relation.UPDATES
+        reasons.append(f"{'denial' if disputes else 'change'}: {quote(cue)}")
+        names = tuple(dict.fromkeys(view.names[h.place_id] for h in places))
+        return Reading(
+            relation, 0.8, names, tuple(place_reasons(view, places[:1]) + reasons), _own_tokens(claim, view)
+        )
     cue = (positive or negative)[0]
     stance = "positive" if positive else "negative"
     if negation_of(view, cue.start):
