@@ -22,7 +22,9 @@ from pipeline.analysis.reading import (
     agent_of,
     denial_of,
     flip,
+    is_near,
     modalised,
+    nearest_place,
     negation_of,
     place_reasons,
     quote,
@@ -41,12 +43,20 @@ def _topic_position(claim: ClaimSpec, view: View) -> tuple[int, list[str]] | Non
         positions.append(hits[0].start)
         reasons.append(f"topic: {quote(hits[0])}")
     if claim.topic_cues:
-        cues = [e for e in view.events if e.value in claim.topic_cues]
+        cues = [e for e in view.events if e.value in claim.topic_cues and _at_claim_place(claim, view, e)]
         if not cues:
             return None
         positions.append(cues[0].start)
         reasons.append(f"event: {quote(cues[0])} → {EVENT_NAMES[cues[0].value]}")
     return positions[0], reasons
+
+
+def _at_claim_place(claim: ClaimSpec, view: View, event: Cue) -> bool:
+    """Is the event about one of the claim's places (not a village "north of" it)?"""
+    if not claim.places:
+        return True
+    place = nearest_place(view, event)
+    return place is not None and place.place_id in claim.places and not is_near(view, place)
 
 
 def _claim_places(claim: ClaimSpec, view: View) -> list[PlaceHit] | None:
