@@ -133,6 +133,8 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             and not negation_of(view, e.start)
             and claim.kind == "activity"
         ]
+        if claim.kind == "history" and any(0 < position - c.start <= 1 for c in view.mod("after")):
+            return None  # "after the liberation of X, deminers ...": a date, not a report on the victory
         if claim.kind == "history":  # the other side takes back what was won
             stops = [e for e in view.events if e.value in ("gain", "recapture") and _by_other(claim, view, e)]
             doer = agent_of(view, position, position + 1, passive=False)
