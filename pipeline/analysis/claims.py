@@ -11,7 +11,10 @@ claim topic phrase, and one place index. `analyse` then, per item:
    ("fuel tanks", "offensive remarks") so their words cannot act as cues;
 4. skips a sentence at once when it holds neither a place nor a topic phrase of any claim;
 5. asks `relation.read` how the sentence bears on each claim whose places or topic it mentions;
-6. keeps, per claim, the strongest reading over all sentences, at or above `claim_min_score`.
+6. drops a broad place-and-event reading that a more specific claim of the item explains better
+   (`_explain_away`: "US urges Kyiv to leave X" is advice, not a withdrawal from X);
+7. keeps, per claim, the strongest reading over all sentences, at or above `claim_min_score`
+   (a decision that settles a question first, then contradicts > updates > confirms, then score).
 
 Pure: no I/O after compilation, no clock, no mutable global state; the Matcher is read-only.
 """

@@ -1,6 +1,9 @@
 # ruff: noqa: RUF002 -- Cyrillic examples and cue words are the data here
 """Reading one sentence against one claim: confirms, updates or contradicts — or nothing.
 
+`read` dispatches on the claim's kind; control claims are decided here, topic-driven kinds in
+`topical`, and the shared cue questions (doer, negation, denial, nearest place) live in `reading`.
+
 The sentence arrives as a `View`: its place hits, event cues (gain, loss, hold, attack, withdraw,
 encircle, start, stop), modifiers (negation, denial, continuity, future, partial, near...), actors and
 the claim's own topic phrases, all with token positions. The claim's *kind* and *state* decide:
