@@ -125,7 +125,10 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
             return None  # "was taken": the doer is only named after "by"
     if adjacent and adjacent[-1].label == "object":
         return adjacent[-1]
-    doers = [a for a in actors if a.label == "actor" and a.end <= start]
+    clauses = view.tokens.clauses
+    doers = [
+        a for a in actors if a.label == "actor" and a.end <= start and not _speaker_tag(a, clauses, start)
+    ]
     if doers:
         last = doers[-1]
         relative = any(last.end <= r.start < start for r in view.mod("relative"))
@@ -135,6 +138,14 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
         return last
     after = [a for a in follows if a.label == "actor"]
     return after[0] if after and passive else None  # "взят ВС РФ": only for events
+
+
+def _speaker_tag(actor: Cue, clauses: tuple[int, ...], start: int) -> bool:
+    """ "Zelensky: ...", "Минобороны РФ: ...": an actor alone in its clause is who speaks, not who acts."""
+    clause = clauses[actor.start]
+    if clauses[start] == clause:
+        return False
+    return sum(1 for c in clauses if c == clause) == actor.end - actor.start
 
 
 def negation_of(view: View, start: int) -> Cue | None:
