@@ -124,6 +124,20 @@ class _Entry:
     words: tuple[str, ...]  # stems of the following words, for multi-word names
 
 
+def _bucket_keys(key: str) -> tuple[str, ...]:
+    """The fuzzy buckets of an alias key: its first two letters, its letters 3-4, its letters 2-3."""
+    return (key[:2], "#" + key[2:4], "@" + key[1:3])
+
+
+def _head_typo(variant: str, alias: str) -> bool:
+    """One wrong, missing or extra letter among the first two, the rest of the name exact."""
+    return len(alias) >= _FUZZY_MIN_LEN and (
+        (len(variant) == len(alias) and variant[2:] == alias[2:] and variant[:2] != alias[:2])
+        or variant == alias[1:]
+        or variant[1:] == alias
+    )
+
+
 def _alias_stem(key: str, min_len: int = 4) -> str:
     for ending in _ALIAS_ENDINGS:
         if key.endswith(ending) and len(key) - len(ending) >= min_len:
@@ -162,7 +176,8 @@ class PlaceIndex:
                     for first in {keys[0], stems[0]}:
                         self._add(first, entry)
                     if len(keys) == 1 and len(keys[0]) >= _FUZZY_MIN_LEN:
-                        self._buckets.setdefault(keys[0][:2], []).append((keys[0], entry))
+                        for bucket in _bucket_keys(keys[0]):
+                            self._buckets.setdefault(bucket, []).append((keys[0], entry))
         self._word_stems = frozenset(word_stems)
         # every key a token could start with to match: lets most tokens skip the ending loop
         self._prefixes = frozenset(key[:_MIN_STEM] for key in self._first)
@@ -183,7 +198,7 @@ class PlaceIndex:
         while i < len(keys):
             hit = self._exact(keys, i) if keys[i][:_MIN_STEM] in prefixes else None
             if hit is None and len(keys[i]) >= _FUZZY_MIN_LEN and tokens.light[i] not in skip_fuzzy:
-                hit = self._fuzzy(keys[i], i)
+                hit = self._fuzzy(keys[i], i, tokens.light[i].isascii())
             if hit is None:
                 i += 1
                 continue
@@ -213,8 +228,16 @@ class PlaceIndex:
                 return best
         return None
 
-    def _fuzzy(self, key: str, i: int) -> PlaceHit | None:
-        bucket = self._buckets.get(key[:2])
+    def _fuzzy(self, key: str, i: int, latin: bool = False) -> PlaceHit | None:
+        # the token's own opening, its letters 3-4 (a wrong first or second letter) and its first two
+        # letters as an alias's second and third (a dropped first letter)
+        bucket = list(
+            dict.fromkeys(
+                pair
+                for probe in (key[:2], "#" + key[2:4], "@" + key[:2])
+                for pair in self._buckets.get(probe, ())
+            )
+        )
         if not bucket:
             return None
         variants = [key]
@@ -226,6 +249,8 @@ class PlaceIndex:
         for alias, entry in bucket:
             for variant in variants:
                 score = fuzz.ratio(variant, alias, score_cutoff=self.min_score)
+                if not score and latin and _head_typo(variant, alias):
+                    score = self.min_score
                 # a tie with a look-alike is a refusal: the token may as well be the other place
                 if score > best_score or (score == best_score and score > 0 and entry.negative):
                     best, best_score = entry, score

@@ -45,28 +45,36 @@ _CYRILLIC = {
     "ч": "ch", "ш": "sh", "щ": "shch", "ы": "y", "э": "e", "ю": "iu", "я": "ia", "ё": "e",
     "ў": "u",
 }  # fmt: skip
-_LIGHT_TABLE = str.maketrans({ch: None for ch in _DROP})
+# Letters NFD does not decompose (Polish ł, Nordic ø, Croatian đ): spelled as their base letter.
+_LIGHT_TABLE = str.maketrans(
+    {**{ch: None for ch in _DROP}, "ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe"}
+)
 _TRANSLIT_TABLE = str.maketrans(_CYRILLIC)
 # The key: letter groups first (one regex pass), then single letters (one translate), then doubled
 # letters collapse. Longer groups come first in the alternation so "shch" wins over "sh".
 _KEY_GROUPS = {
-    "shch": "s", "sch": "s", "szcz": "s", "sh": "s", "sz": "s", "zh": "z", "rz": "z", "tsch": "k",
-    "tch": "k", "ch": "k", "kh": "k", "ts": "k", "tz": "k", "cz": "k", "ph": "f",
+    "schtsch": "s", "shch": "s", "sch": "s", "szcz": "s", "sh": "s", "sz": "s", "zh": "z", "rz": "z", "tsch": "k",
+    "tch": "k", "ch": "k", "kh": "k", "ts": "k", "tz": "k", "cz": "k", "ph": "f", "ou": "u",
 }  # fmt: skip
 _KEY_GROUP_RES = tuple(
     (
         re.compile("|".join(sorted((g for g, r in _KEY_GROUPS.items() if r == repl), key=len, reverse=True))),
         repl,
     )
-    for repl in ("s", "z", "k", "f")  # "shch" must become "s" before its "ch" could become "k"
+    for repl in ("s", "z", "k", "f", "u")  # "shch" must become "s" before its "ch" could become "k"
 )
 _KEY_LETTERS = str.maketrans({"h": "k", "g": "k", "c": "k", "q": "k", "x": "k", "w": "v", "y": "i", "j": "i",
                               "e": "i", "ż": "z", "ž": "z"})  # fmt: skip
 _DOUBLED = re.compile(r"([a-z])\1+")
 
 
+# "US" in capitals is the country, "us" the pronoun: the capitals become "usa" before case folding.
+_US = re.compile(r"\bUS\b")
+
+
 def normalise(text: str) -> str:
     """The light form: NFKC, case folded, diacritics, apostrophes and soft signs removed."""
+    text = _US.sub("USA", text)
     if text.isascii():  # the common case needs no Unicode normalisation
         return _POSSESSIVE.sub("", text).lower().translate(_LIGHT_TABLE)
     text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", text))
