@@ -20,7 +20,11 @@ How false positives are kept down:
 - Names shorter than 6 key letters match exactly (with endings) or not at all.
 - Only endings from a closed list are stripped, never arbitrary suffixes: Bakhmutivka is not Bakhmut.
 
-Known failure modes: a typo in the first two letters defeats fuzzy matching; a real place whose
+A typo in the first two letters (Vakhmut, Pakhmut, akhmut-less) is tolerated only in Latin script and
+only when the rest of the name is exact: aliases are also bucketed by their letters 3-4 and 2-3. Cyrillic
+common words collide too often (західні ~ Ягідне) for that rule.
+
+Known failure modes: a typo in the first two letters of a Cyrillic name, or a head typo plus another typo; a real place whose
 inflected key equals another name's stem (rare; add it as a look-alike); homonymous villages (there
 are many Andriivkas) are all taken as the baseline's one.
 """

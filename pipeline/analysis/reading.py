@@ -149,12 +149,20 @@ def _speaker_tag(actor: Cue, clauses: tuple[int, ...], start: int) -> bool:
 
 
 def negation_of(view: View, start: int) -> Cue | None:
-    """A negation shortly before `start` in the same clause."""
+    """A negation shortly before `start` in the same clause, one opening the clause, or one after it."""
     clauses = view.tokens.clauses
     for cue in view.mod("negation"):
-        if 0 < start - cue.start <= _NEGATION_WINDOW and clauses[cue.start] == clauses[start]:
+        if start > cue.start and clauses[cue.start] == clauses[start]:
+            # "No Ukrainian troops are being trained", "Ніхто з американців не радив": a negation opening
+            # its clause governs the whole clause, however far the verb
+            opening = cue.start == 0 or clauses[cue.start - 1] != clauses[cue.start]
+            if start - cue.start > _NEGATION_WINDOW and not opening:
+                continue
             if any(m.start <= cue.start < m.end for m in view.mod("modal") + view.events):
                 continue  # "does not rule out", "не принесло результатов": part of a phrase, not a negation
+            return cue
+    for cue in view.mod("negation_after"):  # "наступу на X не було": the negation follows its event
+        if 0 < cue.start - start <= _NEGATION_WINDOW + 2 and clauses[cue.start] == clauses[start]:
             return cue
     return None
 

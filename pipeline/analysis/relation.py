@@ -23,7 +23,9 @@ the claim's own topic phrases, all with token positions. The claim's *kind* and 
   future cue) updates; negated or denied contradicts.
 - history: the past event mentioned again confirms; denied contradicts.
 
-Negation (within 4 tokens before, same clause) and reported denial (denied, спростував, опроверг;
+Negation (within 4 tokens before, same clause; anywhere before when it opens the clause: "No Ukrainian
+troops are being trained", "Ніхто не радив"; or a postposed "не було", "never happened" just after the
+event) and reported denial (denied, спростував, опроверг;
 applying to what follows it, or to what precedes when nothing follows) flip a reading: a denied
 confirmation contradicts, a denied update confirms. "No longer" turns a negated hold into an update.
 
@@ -240,7 +242,14 @@ def _control_event(
             return Relation.UPDATES  # "gains slowed after X fell": the pace since the capture changed
         if captured or agent == claim.holder:
             return None
-        if any(e.value == "attack" and 0 < e.start - event.end <= 1 for e in view.events):
+        # "failed Vuhledar assault": the stop word qualifies the attack on the place; "halted its assault"
+        # is a verb and its object
+        if any(
+            e.value == "attack"
+            and e.start == event.end + 1
+            and any(h.start == event.end for h in view.places)
+            for e in view.events
+        ):
             reasons.append(f"event: {quote(event)} → a repelled attack")
             return Relation.CONFIRMS  # "a failed assault": the assaults go on
         reasons.append(f"event: {quote(event)} → {name}{who}")

@@ -10,7 +10,9 @@ Two forms of every word are kept side by side, token for token:
   that Бахмут, Bakhmut, Bachmut and Бахмуті's stem meet. The key merges letters that transliteration
   systems and the two languages disagree on: kh/h/g/ch/c/k/q → k (Харків/Kharkiv/Charkiw), zh → z,
   sh/shch → s, y/j → i, e → i (Сіверськ/Северск, Кремінна/Кременная), w → v, and doubled letters
-  collapse. It is a matching key, never shown to anyone.
+  collapse; German schtsch and Polish szcz → s, French ou → u, ł/ø/đ → l/o/d (letters NFD keeps).
+  It is a matching key, never shown to anyone. "US" in capitals becomes "usa" before case folding, so the
+  country is never the pronoun "us".
 
 Place names are compared on keys; everything else is compared on light tokens. Both forms are split
 with the same word pattern and folding never joins or splits words, so token i of one form is token i
