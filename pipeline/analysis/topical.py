@@ -2,7 +2,8 @@
 
 A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a
 doer among its actors (or one of its places): that is how it keeps off sentences that merely share
-a word. Activity: done → confirms, a stop or the claim's `update` phrase → updates. Quantity: a
+a word. A negation may govern any of the topic's words ("the West did not send tanks"). An actor
+followed by a verb of saying ("МИД России заявил, что...") is the speaker, not the doer. Activity: done → confirms, a stop or the claim's `update` phrase → updates. Quantity: a
 figure in the claim's range and period confirms, another figure updates, a dispute of the source
 contradicts. Assessment: the source's stance, same → confirms, opposite → contradicts, opposite
 with "now" → updates. Forecast: expected → confirms, happened or failed → updates, negated or denied
@@ -48,7 +49,9 @@ def _topic_position(claim: ClaimSpec, view: View) -> tuple[int, list[str]] | Non
             return None
         positions.append(cues[0].start)
         reasons.append(f"event: {quote(cues[0])} → {EVENT_NAMES[cues[0].value]}")
-    return positions[0], reasons
+    # "the West did not send tanks": a negation may govern any of the topic's words, not only the first
+    negated = [p for p in positions if negation_of(view, p)]
+    return (negated or positions)[0], reasons
 
 
 def _at_claim_place(claim: ClaimSpec, view: View, event: Cue) -> bool:
@@ -69,6 +72,10 @@ def _claim_places(claim: ClaimSpec, view: View) -> list[PlaceHit] | None:
 def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) -> bool:
     allowed = claim.actors | {a for a in (claim.actor, claim.source) if a}
     agent = agent_of(view, position, position + 1, passive=False)
+    if agent is not None and any(
+        agent.end <= r.start <= agent.end + 3 and r.end <= position for r in view.mod("reporting")
+    ):
+        agent = None  # "Russia's foreign ministry said that ... tanks": who speaks, not who sends
     if agent is not None and agent.value not in allowed and claim.kind != "history":
         return False  # someone else does it: Russia sending tanks is not the West sending them
     present = [a for a in view.actors if a.value in allowed]
