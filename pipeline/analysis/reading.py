@@ -176,11 +176,26 @@ def denial_of(view: View, start: int) -> Cue | None:
             continue
         follows = [p for p in anchors if p > cue.start]
         # "denied the loss of X and said, that its troops hold it": the denial stops at its clause
-        if (follows and start > cue.start and clauses[start] == clauses[cue.start]) or (
-            not follows and start < cue.start
-        ):
+        # "denied that X fell" reaches into the reported clause; "denied the loss of X and said, that
+        # its troops hold it" does not: the denial already has its object
+        reaches = clauses[start] == clauses[cue.start] or (
+            _same_statement(view, cue.start, start)
+            and not any(cue.start < p < start for p in anchors)
+            and not any(cue.start < r.start < start for r in view.mod("reporting"))  # "... and said that"
+        )
+        if (follows and start > cue.start and reaches) or (not follows and start < cue.start):
             return cue
     return None
+
+
+# Words that open a reported clause: "denied, that ...", "назвали фейком повідомлення про те, що ..."
+_COMPLEMENTISERS = frozenset({"that", "що", "что", "чтобы", "щоб"})
+
+
+def _same_statement(view: View, a: int, b: int) -> bool:
+    """Are tokens a < b in one clause, or joined only by clause breaks that open a reported clause?"""
+    clauses, light = view.tokens.clauses, view.tokens.light
+    return all(clauses[i] == clauses[i - 1] or light[i] in _COMPLEMENTISERS for i in range(a + 1, b + 1))
 
 
 def flip(relation: Relation, view: View, start: int, reasons: list[str]) -> Relation | None:

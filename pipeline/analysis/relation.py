@@ -26,7 +26,8 @@ the claim's own topic phrases, all with token positions. The claim's *kind* and 
 Negation (within 4 tokens before, same clause; anywhere before when it opens the clause: "No Ukrainian
 troops are being trained", "Ніхто не радив"; or a postposed "не було", "never happened" just after the
 event) and reported denial (denied, спростував, опроверг;
-applying to what follows it, or to what precedes when nothing follows) flip a reading: a denied
+applying to what follows it in its clause, or in a reported clause it opens with "that/що/что" when no
+event or new verb of saying comes between, or to what precedes when nothing follows) flip a reading: a denied
 confirmation contradicts, a denied update confirms. "No longer" turns a negated hold into an update.
 
 Actor roles: the doer is the actor after "by/to/силами", else the nearest actor before the cue that

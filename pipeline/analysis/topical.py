@@ -3,9 +3,10 @@
 A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a
 doer among its actors (or one of its places): that is how it keeps off sentences that merely share
 a word. A negation may govern any of the topic's words ("the West did not send tanks"). An actor
-followed by a verb of saying ("МИД России заявил, что...") is the speaker, not the doer. Activity: done → confirms, a stop or the claim's `update` phrase → updates. Quantity: a
-figure in the claim's range and period confirms, another figure updates, a dispute of the source
-contradicts. Assessment: the source's stance, same → confirms, opposite → contradicts, opposite
+followed by a verb of saying ("МИД России заявил, что...") is the speaker, not the doer.
+Activity: done → confirms, a stop or the claim's `update` phrase → updates. Quantity: a figure in
+the claim's range and period confirms, another figure updates; a denial with the claim's source
+named ("calls the BND's hundreds a day false") contradicts, whoever is said to lose the soldiers. Assessment: the source's stance, same → confirms, opposite → contradicts, opposite
 with "now" → updates. Forecast: expected → confirms, happened or failed → updates, negated or denied
 → contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
 History: recalled → confirms, undone by the other side → updates.
@@ -234,6 +235,11 @@ def quantity(claim: ClaimSpec, view: View) -> Reading | None:
     position, reasons = found
     agent = agent_of(view, position, position + 1)
     sources = [a for a in view.actors if a.value == claim.source]
+    denials = [d for d in view.mod("denial") if not negation_of(view, d.start)]
+    if sources and denials and view.numbers:
+        # "Kyiv calls the BND's 'hundreds a day' false": the source's figure is disputed, whoever counts
+        reasons += [f"source: {quote(sources[0])} → {claim.source}", f"denial: {quote(denials[0])}"]
+        return Reading(Relation.CONTRADICTS, 0.8, (), tuple(reasons), _own_tokens(claim, view))
     if not view.numbers:
         # no figure: only a dispute of the claim's source counts ("Kyiv rejects the BND estimate")
         disputes = view.mod("denial") + view.mod("negation")
