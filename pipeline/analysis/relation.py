@@ -35,6 +35,10 @@ is not the object of a preposition ("in Ukraine", "проти Росії"), else
 and Ukrainian passives: "взят ВС РФ"). Events are tied to the nearest place, so "Russia took Soledar
 and is attacking Bakhmut" gives Soledar the capture and Bakhmut the attack.
 
+An event right after "after/після/после" only dates the news: it is read only when no other event
+gives a reading ("the advance after the capture of X slowed" → the slowdown). For a captured place, a
+stop of the holder's advance in the same clause, or after "after X", updates (the pace since changed).
+
 A claim place used as a landmark ("villages north of Bakhmut", "під Бахмутом") speaks to the
 place only through an attack and only when no other place is named: the capture of a village near
 the city is that village's news. "A failed assault" reads as an attack (the assaults go on), not as
@@ -116,7 +120,14 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         if disputed is not None:
             return disputed
     best: tuple[float, Relation, list[str], PlaceHit, Cue] | None = None
-    for event in view.events:
+    # events right after "after/після/после" come last: they count only when nothing else does (unless
+    # negated: "did not accelerate after the capture of X" disputes what the capture brought)
+    dated = {
+        e.start
+        for e in view.events
+        if any(0 <= e.start - m.end <= 1 for m in view.mod("after")) and not negation_of(view, e.start)
+    }
+    for event in sorted(view.events, key=lambda e: e.start in dated):
         place = nearest_place(view, event)
         if place is None or place not in own:
             continue
@@ -127,6 +138,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             others = any(h.place_id not in claim.places for h in view.places)
             if others or event.value not in ("attack", "stop"):
                 continue  # "villages north of Bakhmut": the city is a landmark for another place's news
+        if best is not None and event.start in dated:
+            continue  # "the advance after the capture of X slowed": the capture only dates the news
         reasons: list[str] = []
         outcome = _control_event(claim, view, event, place, near, reasons)
         if outcome is None:
@@ -237,8 +250,12 @@ def _control_event(
             return Relation.CONTRADICTS
         return None
     if kind == "stop":
-        advancing = any(e.value == "attack" and abs(e.start - event.start) <= 3 for e in view.events)
-        if captured and advancing and agent in (None, claim.holder):
+        clauses = view.tokens.clauses
+        advancing = any(e.value == "attack" and clauses[e.start] == clauses[event.start] for e in view.events)
+        # "the advance slowed after X fell", "after X, Wagner got bogged down": the pace since the capture
+        since = any(m.start < place.start for m in view.mod("after"))
+        own = place.place_id in claim.places  # not a landmark of the claim's villages
+        if own and captured and (advancing or since) and agent in (None, claim.holder):
             reasons.append(f"event: {quote(event)} → the advance from it slowed")
             return Relation.UPDATES  # "gains slowed after X fell": the pace since the capture changed
         if captured or agent == claim.holder:
