@@ -174,7 +174,8 @@ def denial_of(view: View, start: int) -> Cue | None:
     for cue in view.mod("denial"):
         if negation_of(view, cue.start):  # "did not deny"
             continue
-        follows = [p for p in anchors if p > cue.start]
+        # events in a later statement ("..., because Russia has nothing left to launch one") are not its object
+        follows = [p for p in anchors if p > cue.start and _same_statement(view, cue.start, p)]
         # "denied the loss of X and said, that its troops hold it": the denial stops at its clause
         # "denied that X fell" reaches into the reported clause; "denied the loss of X and said, that
         # its troops hold it" does not: the denial already has its object

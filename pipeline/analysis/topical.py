@@ -154,13 +154,16 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             relation = Relation.UPDATES
             reasons.append(f"update: {quote(cue)}")
             explicit = 0.15
+    disputed = False
     for label, rel in (("contradict", Relation.CONTRADICTS), ("confirm", Relation.CONFIRMS)):
         hits = view.claim.get(f"{claim.id}:{label}")
         if hits:
             relation = rel
             reasons.append(f"{label}: {quote(hits[0])}")
             explicit = 0.15
-    flipped = flip(relation, view, position, reasons)
+            disputed = disputed or rel is Relation.CONTRADICTS
+    # the claim's own dispute words ("on paper", "for show") are often denial words too: not a double flip
+    flipped = relation if disputed else flip(relation, view, position, reasons)
     if claim.kind == "forecast" and flipped is not relation and flipped is not Relation.UPDATES:
         flipped = (
             Relation.CONTRADICTS
