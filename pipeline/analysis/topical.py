@@ -99,7 +99,8 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
         return None
     position, topic_reasons = found
     reasons: list[str] = []
-    undone = bool(view.claim.get(f"{claim.id}:update"))  # "Ukraine breached the lines": the other side acts
+    # "Ukraine breached the lines", "the lines slowed Ukraine's advance": the other side is named
+    undone = any(view.claim.get(f"{claim.id}:{label}") for label in ("update", "confirm", "contradict"))
     if not _doer_ok(claim, view, position, reasons) and not undone:
         return None
     reasons = topic_reasons + reasons
@@ -157,7 +158,7 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
     disputed = False
     for label, rel in (("contradict", Relation.CONTRADICTS), ("confirm", Relation.CONFIRMS)):
         hits = view.claim.get(f"{claim.id}:{label}")
-        if hits:
+        if hits and not (rel is Relation.CONFIRMS and relation is Relation.UPDATES):  # a breach outranks
             relation = rel
             reasons.append(f"{label}: {quote(hits[0])}")
             explicit = 0.15
