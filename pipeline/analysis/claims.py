@@ -8,7 +8,9 @@ claim topic phrase, and one place index. `analyse` then, per item:
    counts as later);
 2. splits title + body into sentences (the title is a sentence) and tokenises each once;
 3. finds places, cues, actors and topic phrases with dictionary look-ups, masking false friends
-   ("fuel tanks", "offensive remarks") so their words cannot act as cues;
+   ("fuel tanks", "offensive remarks") so their words cannot act as cues; a cue inside a multi-word
+   actor name ("Сили оборони") is dropped, and відбили/отбили is a repel before an attack or attempt
+   word, a recapture otherwise;
 4. skips a sentence at once when it holds neither a place nor a topic phrase of any claim;
 5. asks `relation.read` how the sentence bears on each claim whose places or topic it mentions;
 6. drops a broad place-and-event reading that a more specific claim of the item explains better
@@ -180,12 +182,36 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher) -> View |
     if not places and not claim:
         return None
     actors = _roles(actors, mods, tokens)
+    events = _settle_events(events, actors, mods)
     view = View(index, sentence, tokens, places, events, mods, actors, claim, quantities)
     view.weights = matcher.weights
     view.names = matcher.names
     if claim:  # numbers only matter to a quantity claim's topic
         view.numbers = quantities + _numbers(sentence, tokens)
     return view
+
+
+def _settle_events(events: list[Cue], actors: list[Cue], mods: dict[str, list[Cue]]) -> list[Cue]:
+    """Drop event readings a sentence rules out.
+
+    - a cue inside a multi-word actor name is a name, not an event: "Сили оборони", "Defence Forces";
+    - a word that is both "hold" and "recapture" (відбили, отбили) repels when an attack or an attempt
+      follows ("відбили штурм", "відбили спробу") and retakes otherwise when a place follows.
+    """
+    names = [(a.start, a.end) for a in actors if a.end - a.start > 1]
+    kept = [e for e in events if not any(s <= e.start and e.end <= t for s, t in names)]
+    attacks = {e.start for e in kept if e.value == "attack"} | {c.start for c in mods.get("partial", [])}
+    both = {e.start for e in kept if e.value == "hold"} & {e.start for e in kept if e.value == "recapture"}
+    if not both:
+        return kept
+    out = []
+    for event in kept:
+        if event.start in both:
+            repels = any(event.end <= a <= event.end + 2 for a in attacks)
+            if event.value == ("recapture" if repels else "hold"):
+                continue
+        out.append(event)
+    return out
 
 
 def _roles(actors: list[Cue], mods: dict[str, list[Cue]], tokens: Tokens) -> list[Cue]:

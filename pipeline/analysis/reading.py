@@ -136,7 +136,9 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
         if relative and doers_after:  # "the town, which Ukrainian forces hold"
             return doers_after[0]
         return last
-    after = [a for a in follows if a.label == "actor"]
+    # "відбили спробу росіян": an actor right after an attack or attempt word is the attacker's genitive
+    owners = {c.end for c in view.events if c.value == "attack"} | {c.end for c in view.mod("partial")}
+    after = [a for a in follows if a.label == "actor" and a.start not in owners]
     return after[0] if after and passive else None  # "взят ВС РФ": only for events
 
 
