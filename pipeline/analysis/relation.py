@@ -35,6 +35,9 @@ is not the object of a preposition ("in Ukraine", "проти Росії"), else
 and Ukrainian passives: "взят ВС РФ"). Events are tied to the nearest place, so "Russia took Soledar
 and is attacking Bakhmut" gives Soledar the capture and Bakhmut the attack.
 
+Within a sentence the strongest event wins; a change of hands that updates the claim (captured,
+withdrew, retook) outranks an encirclement or attack reading beside it.
+
 An event right after "after/після/после" only dates the news: it is read only when no other event
 gives a reading ("the advance after the capture of X slowed" → the slowdown). For a captured place, a
 stop of the holder's advance in the same clause, or after "after X", updates (the pace since changed).
@@ -103,6 +106,9 @@ def read(claim: ClaimSpec, view: View) -> Reading | None:
 # ------------------------------------------------------------------ control
 
 
+_HANDS = frozenset({"gain", "loss", "withdraw", "recapture"})
+
+
 def _other(claim: ClaimSpec, side: str | None) -> str | None:
     if side == claim.holder:
         return claim.rival
@@ -148,6 +154,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         if relation is None:
             continue
         score = 0.3 * place.score + 0.5 * view.weights.get(event.value, 0.5) + 0.05 * len(reasons)
+        if relation is Relation.UPDATES and event.value in _HANDS:
+            score += 0.1  # a change of hands is the news; "no units were cut off" beside it is detail
         if best is None or score > best[0]:
             best = (score, relation, reasons, place, event)
     if best is None:
