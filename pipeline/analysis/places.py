@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -108,6 +109,7 @@ _ALIAS_ENDINGS = sorted(
 _MAX_ENDING = max(len(e) for e in _ENDINGS)
 _MIN_STEM = 3
 _FUZZY_MIN_LEN = 6
+_FUZZY_CACHE = 1 << 16  # distinct long words remembered per index: news vocabulary repeats
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +187,8 @@ class PlaceIndex:
         self._word_stems = frozenset(word_stems)
         # every key a token could start with to match: lets most tokens skip the ending loop
         self._prefixes = frozenset(key[:_MIN_STEM] for key in self._first)
+        # a fuzzy match depends only on the word and this index: remembered per index, never shared
+        self._fuzzy_word = lru_cache(maxsize=_FUZZY_CACHE)(self._fuzzy_match)
 
     def _add(self, key: str, entry: _Entry) -> None:
         entries = self._first.setdefault(key, [])
@@ -202,7 +206,9 @@ class PlaceIndex:
         while i < len(keys):
             hit = self._exact(keys, i) if keys[i][:_MIN_STEM] in prefixes else None
             if hit is None and len(keys[i]) >= _FUZZY_MIN_LEN and tokens.light[i] not in skip_fuzzy:
-                hit = self._fuzzy(keys[i], i, tokens.light[i].isascii())
+                match = self._fuzzy_word(keys[i], tokens.light[i].isascii())
+                if match is not None:
+                    hit = PlaceHit(match[0], i, i + 1, match[1], "fuzzy")
             if hit is None:
                 i += 1
                 continue
@@ -232,7 +238,8 @@ class PlaceIndex:
                 return best
         return None
 
-    def _fuzzy(self, key: str, i: int, latin: bool = False) -> PlaceHit | None:
+    def _fuzzy_match(self, key: str, latin: bool) -> tuple[str, float] | None:
+        """The (place id, score) a long word fuzzily names, score 0 for a look-alike; None for no place."""
         # the token's own opening, its letters 3-4 (a wrong first or second letter) and its first two
         # letters as an alias's second and third (a dropped first letter)
         bucket = list(
@@ -260,6 +267,4 @@ class PlaceIndex:
                     best, best_score = entry, score
         if best is None:
             return None
-        return PlaceHit(
-            best.place_id, i, i + 1, 0.0 if best.negative else round(best_score / 100, 3), "fuzzy"
-        )
+        return best.place_id, 0.0 if best.negative else round(best_score / 100, 3)

@@ -14,23 +14,26 @@ Two forms of every word are kept side by side, token for token:
   It is a matching key, never shown to anyone. "US" in capitals becomes "usa" before case folding, so the
   country is never the pronoun "us".
 
-Place names are compared on keys; everything else is compared on light tokens. Both forms are split
-with the same word pattern and folding never joins or splits words, so token i of one form is token i
-of the other (checked, with a per-token fallback).
+Place names are compared on keys; everything else is compared on light tokens. Keys are folded
+word by word from the light tokens (folding maps letters to letters, so it never joins or splits
+words), so token i of one form is token i of the other; a word's key is remembered, since news
+repeats its words.
 
 `Lexicon` matches phrases (one or more words, a trailing `*` on a word meaning "any ending") against
 light tokens with dictionary look-ups only: exact words in one dict, stems in another keyed by stem,
-probed for each stem length that exists. It does no regex work per phrase.
+probed for each stem length that exists. It does no regex work per phrase. What a token may start
+(its one-word phrases and the candidate phrase lists) is remembered per lexicon.
 
-This module does no I/O and keeps no state between calls.
+This module does no I/O; its only state between calls is bounded caches of pure per-word results.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Apostrophes and signs that different spellings of the same name disagree about (Кам'янка,
 # Kam’ianka, Kamianka; Харьков/Харков): dropped everywhere.
@@ -91,6 +94,12 @@ def _key_of_light(light: str) -> str:
     return _DOUBLED.sub(r"\1", key.translate(_KEY_LETTERS))
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_key(light_word: str) -> str:
+    """The key of one light word (folding maps letters to letters, so a word's key is one word)."""
+    return _key_of_light(light_word) or light_word
+
+
 def fold(text: str) -> str:
     """The common Latin key of a text: words folded to phonetic keys, joined by single spaces."""
     return " ".join(_WORD.findall(_key_of_light(normalise(text))))
@@ -118,30 +127,30 @@ def tokenise(sentence: str) -> Tokens:
 
 
 def tokenise_many(sentences: Sequence[str]) -> list[Tokens]:
-    """Tokenise several sentences in one folding pass; surface words are left empty (see `with_surface`)."""
+    """Tokenise several sentences in one normalising pass; surface words are left empty (see `with_surface`)."""
     flat = [sentence.replace("\n", " ") for sentence in sentences]
     light_all = normalise("\n".join(flat)).split("\n")
-    key_all = _key_of_light("\n".join(light_all)).split("\n")
-    if len(light_all) != len(flat) or len(key_all) != len(flat):  # a separator folded away: go one by one
+    if len(light_all) != len(flat):  # a separator folded away: go one by one
         light_all = [normalise(sentence) for sentence in flat]
-        key_all = [_key_of_light(light) for light in light_all]
-    return [_tokens(raw, light, key) for raw, light, key in zip(flat, light_all, key_all, strict=True)]
+    return [_tokens(raw, light) for raw, light in zip(flat, light_all, strict=True)]
 
 
-def _tokens(sentence: str, light_text: str, key_text: str) -> Tokens:
-    light: list[str] = []
-    clauses: list[int] = []
-    clause = 0
-    for chunk in _CLAUSE_MARK.split(light_text):
-        words = _WORD.findall(chunk)
-        if words:
-            light += words
-            clauses += [clause] * len(words)
-            clause += 1
-    keys = _WORD.findall(key_text)
-    if len(keys) != len(light):  # a character folded into a separator: fold word by word instead
-        keys = [_key_of_light(word) or word for word in light]
-    return Tokens(tuple(light), tuple(keys), (), tuple(clauses), sentence)
+def _tokens(sentence: str, light_text: str) -> Tokens:
+    if _CLAUSE_MARK.search(light_text) is None:  # most sentences are one clause
+        light = _WORD.findall(light_text)
+        clauses = [0] * len(light)
+    else:
+        light, clauses = [], []
+        clause = 0
+        for chunk in _CLAUSE_MARK.split(light_text):
+            words = _WORD.findall(chunk)
+            if words:
+                light += words
+                clauses += [clause] * len(words)
+                clause += 1
+    # keys word by word, each remembered: news repeats its words, and the key is the costly part
+    keys = tuple(map(_word_key, light))
+    return Tokens(tuple(light), keys, (), tuple(clauses), sentence)
 
 
 def with_surface(tokens: Tokens) -> Tokens:
@@ -272,6 +281,13 @@ def _word_matches(word: _Word, token: str) -> bool:
     return token.startswith(word.text) if word.stem else token == word.text
 
 
+_Candidates = list[tuple[tuple[_Word, ...], str, str]]
+# what a token may start: its one-word phrases (label, phrase), whether longer phrases must be checked
+# (the one-word phrases are then kept once per label), and the candidate lists to check, in order
+_Probe = tuple[tuple[tuple[str, str], ...], bool, tuple[_Candidates, ...]]
+_PROBE_CACHE = 1 << 16
+
+
 @dataclass(slots=True)
 class Lexicon:
     """Phrases with labels, matched on light tokens by dict look-ups (build with `add`, then query)."""
@@ -284,9 +300,14 @@ class Lexicon:
     _by_prefix: dict[str, tuple[int, ...]] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)
     _first_words: set[str] = field(default_factory=set)
+    _probe_cached: Callable[[str], _Probe] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._probe_cached = lru_cache(maxsize=_PROBE_CACHE)(self._probe)
 
     def add(self, label: str, phrases: Iterable[str]) -> None:
         """Register phrases under a label; `word*` matches any word starting with `word`."""
+        self._probe_cached = lru_cache(maxsize=_PROBE_CACHE)(self._probe)  # earlier probes are stale
         for phrase in phrases:
             parsed = _parse_phrase(phrase)
             if not parsed:
@@ -320,31 +341,38 @@ class Lexicon:
     def find(self, tokens: Sequence[str]) -> list[Hit]:
         """Every phrase occurrence; at one position only the longest phrase per label is kept."""
         hits: list[Hit] = []
-        exact, single, stems, by_prefix = self._exact, self._single, self._stems, self._by_prefix
-        short = by_prefix.get("", ())
+        probe = self._probe_cached
         for i, token in enumerate(tokens):
-            candidates = exact.get(token)
-            lengths = by_prefix.get(token[:3])
-            if short:
-                lengths = tuple(sorted(set(short) | set(lengths or ())))
-            singles = single.get(token)
-            if candidates is None and lengths is None:
+            singles, longer, candidate_lists = probe(token)
+            if not longer:
                 if singles:
                     hits.extend(Hit(label, i, i + 1, phrase) for label, phrase in singles)
                 continue
             found: dict[str, Hit] = {}
-            for label, phrase in singles or ():
+            for label, phrase in singles:
                 found[label] = Hit(label, i, i + 1, phrase)
-            if candidates:
+            for candidates in candidate_lists:
                 self._extend(found, candidates, tokens, i)
-            for length in lengths or ():
-                if length > len(token):
-                    break
-                candidates = stems.get(token[:length])
-                if candidates:
-                    self._extend(found, candidates, tokens, i)
             hits.extend(found.values())
         return hits
+
+    def _probe(self, token: str) -> _Probe:
+        """What phrases a token may start: the same for every occurrence of the token."""
+        by_prefix = self._by_prefix
+        exact = self._exact.get(token)
+        lengths = by_prefix.get(token[:3])
+        short = by_prefix.get("", ())
+        if short:
+            lengths = tuple(sorted(set(short) | set(lengths or ())))
+        singles = tuple(self._single.get(token, ()))
+        candidate_lists = [exact] if exact else []
+        for length in lengths or ():
+            if length > len(token):
+                break
+            stems = self._stems.get(token[:length])
+            if stems:
+                candidate_lists.append(stems)
+        return singles, exact is not None or lengths is not None, tuple(candidate_lists)
 
     @staticmethod
     def _extend(
