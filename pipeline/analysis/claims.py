@@ -263,11 +263,10 @@ def _contrast_clauses(view: View) -> None:
     )
 
 
-def _relevant(spec: ClaimSpec, view: View) -> bool:
-    if spec.places or spec.near:
-        ids = {h.place_id for h in view.places}
-        if not (ids & spec.places or ids & spec.near):
-            return False
+def _relevant(spec: ClaimSpec, view: View, ids: frozenset[str]) -> bool:
+    """Does the sentence name one of the claim's places (`ids`: the places it names) and its topic?"""
+    if (spec.places or spec.near) and ids.isdisjoint(spec.places) and ids.isdisjoint(spec.near):
+        return False
     if spec.groups == 0 or f"{spec.id}:0" in view.claim:
         return True
     # "ISW is wrong about X": an assessment's source on its place can speak to it without the topic
@@ -287,8 +286,9 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         if view is None:
             continue
         _contrast_clauses(view)
+        ids = frozenset(h.place_id for h in view.places)
         for spec in matcher.claims:
-            if not _relevant(spec, view):
+            if not _relevant(spec, view, ids):
                 continue
             reading = read(spec, view)
             if reading is not None:

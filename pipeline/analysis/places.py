@@ -199,14 +199,15 @@ class PlaceIndex:
 
     def find(self, tokens: Tokens, skip_fuzzy: frozenset[str] = frozenset()) -> list[PlaceHit]:
         """Places named in a tokenised sentence; look-alike hits are returned with negative ids dropped."""
-        keys = tokens.keys
+        keys, light = tokens.keys, tokens.light
         hits: list[PlaceHit] = []
         i = 0
-        prefixes = self._prefixes
+        prefixes, fuzzy_word = self._prefixes, self._fuzzy_word
         while i < len(keys):
-            hit = self._exact(keys, i) if keys[i][:_MIN_STEM] in prefixes else None
-            if hit is None and len(keys[i]) >= _FUZZY_MIN_LEN and tokens.light[i] not in skip_fuzzy:
-                match = self._fuzzy_word(keys[i], tokens.light[i].isascii())
+            key = keys[i]
+            hit = self._exact(keys, i) if key[:_MIN_STEM] in prefixes else None
+            if hit is None and len(key) >= _FUZZY_MIN_LEN and light[i] not in skip_fuzzy:
+                match = fuzzy_word(key, light[i].isascii())
                 if match is not None:
                     hit = PlaceHit(match[0], i, i + 1, match[1], "fuzzy")
             if hit is None:

@@ -381,11 +381,15 @@ class Lexicon:
         tokens: Sequence[str],
         i: int,
     ) -> None:
+        size = len(tokens)
         for words, label, phrase in candidates:
             end = i + len(words)
-            if end > len(tokens):
+            if end > size:
                 continue
-            if all(_word_matches(word, tokens[i + k]) for k, word in enumerate(words[1:], 1)):
+            for k in range(1, len(words)):  # a plain loop: most candidates are one word and skip it
+                if not _word_matches(words[k], tokens[i + k]):
+                    break
+            else:
                 best = found.get(label)
                 if best is None or end > best.end:
                     found[label] = Hit(label, i, end, phrase)
