@@ -18,7 +18,8 @@ claim topic phrase, and one place index. `analyse` then, per item:
 7. keeps, per claim, the strongest reading over all sentences, at or above `claim_min_score`
    (a decision that settles a question first, then contradicts > updates > confirms, then score).
 
-Pure: no I/O after compilation, no clock, no mutable global state; the Matcher is read-only.
+Pure: no I/O after compilation, no clock, no mutable global state; the Matcher is read-only (its
+indexes only remember pure per-word look-ups in bounded caches).
 """
 
 from __future__ import annotations
