@@ -13,8 +13,9 @@ claim topic phrase, and one place index. `analyse` then, per item:
    word, a recapture otherwise;
 4. skips a sentence at once when it holds neither a place nor a topic phrase of any claim;
 5. asks `relation.read` how the sentence bears on each claim whose places or topic it mentions;
-6. drops a broad place-and-event reading that a more specific claim of the item explains better
-   (`_explain_away`: "US urges Kyiv to leave X" is advice, not a withdrawal from X);
+6. keeps the readings that stand (`weigh`): a broad place-and-event reading goes when a more specific
+   claim of the item explains it ("US urges Kyiv to leave X" is advice, not a withdrawal from X), and
+   a confirmation goes when the sentence speaks of a change it did not read and of no continuity;
 7. keeps, per claim, the strongest reading over all sentences, at or above `claim_min_score`
    (a decision that settles a question first, then contradicts > updates > confirms, then score).
 
@@ -34,6 +35,7 @@ from typing import Any
 from pipeline.analysis.places import PlaceIndex
 from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise_many, with_surface
+from pipeline.analysis.weigh import weigh
 from pipeline.baseline import Baseline
 from pipeline.config import AnalysisSettings
 from pipeline.records import Finding, ItemText, PlaceMention, Relation
@@ -294,64 +296,7 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
             reading = read(spec, view)
             if reading is not None:
                 readings.append((spec, view, reading))
-    return _explain_away(readings, matcher.settings.claim_min_score)
-
-
-def _third_parties(specific: ClaimSpec, broad: ClaimSpec) -> set[str]:
-    """Actors of the specific claim that are no party to the broad one (the US, ISW, the BND)."""
-    own = set(specific.actors) | {a for a in (specific.actor, specific.source) if a}
-    return own - set(broad.actors) - {broad.holder, broad.rival}
-
-
-def _more_specific(other: ClaimSpec, spec: ClaimSpec) -> bool:
-    """Does `other` ask more of a sentence than `spec`: topic words, its own event, fewer places?"""
-    if other is spec or spec.groups > 0:
-        return False
-    if other.groups > 0:
-        return True
-    if spec.kind == "control":
-        return other.kind != "control" or 0 < len(other.places) < len(spec.places)
-    return False
-
-
-def _explain_away(
-    readings: list[tuple[ClaimSpec, View, Reading]], min_score: float
-) -> list[tuple[ClaimSpec, View, Reading]]:
-    """Drop a place-and-event reading whose sentence a more specific claim of the item explains better.
-
-    A control claim (or a forecast keyed on one event) reads any event near its place; a topic
-    claim needs its own actors and topic words, a forecast its own event, a village claim its one
-    village, so when both read a sentence the specific one is the likelier story: "US urges Kyiv to
-    leave Bakhmut" is advice, not a withdrawal; "ISW: holding Bakhmut is worth it" is an assessment;
-    "withdrawal was never on the table" disputes a forecast. The broad reading goes when the specific
-    one rests on the same event word (unless that is a forecast coming true or a change of hands:
-    "Ukraine withdrew" is both), or when the sentence names a third party of a specific claim the
-    item speaks to (the US adviser, the ISW, the BND) and that claim shares the place or has none.
-    """
-    specific = [(s, v, r) for s, v, r in readings if r.score >= min_score]
-    kept = []
-    for spec, view, reading in readings:
-        if any(
-            _explains(other, other_view, other_reading, spec, view, reading)
-            for other, other_view, other_reading in specific
-            if _more_specific(other, spec)
-        ):
-            continue
-        kept.append((spec, view, reading))
-    return kept
-
-
-def _explains(
-    other: ClaimSpec, other_view: View, other_reading: Reading, spec: ClaimSpec, view: View, reading: Reading
-) -> bool:
-    if other.places and not other.places & spec.places:
-        return False
-    if other.kind == "control":  # a claim about fewer places owns restatements and denials about them
-        return other_view is view and reading.relation is not Relation.UPDATES
-    if other_view is view and reading.cues & other_reading.cues:
-        return not (other.kind == "forecast" and other_reading.relation is Relation.UPDATES)
-    third = _third_parties(other, spec)
-    return any(actor.value in third for actor in view.actors)
+    return weigh(readings, matcher.settings.claim_min_score)
 
 
 # A report's news is what changed or is disputed; background sentences tend to restate the old state,

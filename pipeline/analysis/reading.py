@@ -126,8 +126,17 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
     if adjacent and adjacent[-1].label == "object":
         return adjacent[-1]
     clauses = view.tokens.clauses
+    # "ЗСУ спростували захоплення X", "Kyiv rejects the claim": who denies a deed is not its doer
+    deniers = {
+        a.start for a in actors for d in view.mod("denial") if a.end <= d.start <= min(a.end + 1, start - 1)
+    }
     doers = [
-        a for a in actors if a.label == "actor" and a.end <= start and not _speaker_tag(a, clauses, start)
+        a
+        for a in actors
+        if a.label == "actor"
+        and a.end <= start
+        and a.start not in deniers
+        and not _speaker_tag(a, clauses, start)
     ]
     if doers:
         last = doers[-1]
@@ -138,7 +147,9 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
         return last
     # "відбили спробу росіян": an actor right after an attack or attempt word is the attacker's genitive
     owners = {c.end for c in view.events if c.value == "attack"} | {c.end for c in view.mod("partial")}
-    after = [a for a in follows if a.label == "actor" and a.start not in owners]
+    # "X holds as Russians press": an actor past "as/when/коли/когда" belongs to the next verb
+    bound = min((c.start for c in view.mod("conjunction") if c.start >= end), default=len(clauses))
+    after = [a for a in follows if a.label == "actor" and a.start not in owners and a.start < bound]
     return after[0] if after and passive else None  # "взят ВС РФ": only for events
 
 
