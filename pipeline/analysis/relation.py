@@ -202,7 +202,9 @@ def _control_event(
     if kind == "gain":
         new_holder = agent or taker
     elif kind == "recapture" and any(
-        0 < e.start - event.end <= 2 for e in view.events if e.value == "attack"
+        0 < e.start - event.end <= 2 and view.tokens.clauses[e.start] == view.tokens.clauses[event.start]
+        for e in view.events
+        if e.value == "attack"
     ):
         kind = "hold"  # "відбили штурм": an assault beaten back, not a place retaken
     elif kind == "recapture":
