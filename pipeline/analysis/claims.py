@@ -7,10 +7,12 @@ claim topic phrase, and one place index. `analyse` then, per item:
 1. returns nothing for a report published on or before the baseline's `as_of` (an undated report
    counts as later);
 2. splits title + body into sentences (the title is a sentence) and tokenises each once;
-3. finds places, cues, actors and topic phrases with dictionary look-ups, masking false friends
+3. finds places (in a sentence naming none, "the city"/"місто"/"село" is the one place of that kind
+   named earlier in the item), cues, actors and topic phrases with dictionary look-ups, masking false friends
    ("fuel tanks", "offensive remarks") so their words cannot act as cues; a cue inside a multi-word
    actor name ("Сили оборони") is dropped, and відбили/отбили is a repel before an attack or attempt
-   word, a recapture otherwise;
+   word, a recapture otherwise; an event noun right after a place is that place's event ("Soledar's
+   fall"), and the control additions of cues.toml extend the event and modifier tables;
 4. skips a sentence at once when it holds neither a place nor a topic phrase of any claim;
 5. asks `relation.read` how the sentence bears on each claim whose places or topic it mentions;
 6. keeps the readings that stand (`weigh`): a broad place-and-event reading goes when a more specific
@@ -32,7 +34,7 @@ from datetime import UTC, datetime, time
 from importlib import resources
 from typing import Any
 
-from pipeline.analysis.places import PlaceIndex
+from pipeline.analysis.places import Coreference, PlaceHit, PlaceIndex
 from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise_many, with_surface
 from pipeline.analysis.weigh import weigh
@@ -59,6 +61,8 @@ class Matcher:
     as_of: datetime  # end of the as_of day, UTC
     topic_words: frozenset[str]  # first words of topic phrases: a sentence without them or a place is skipped
     topic_stems: dict[str, tuple[str, ...]]
+    coreference: Coreference  # "the city", "село": a place named earlier in the item
+    possessed: dict[str, str]  # light word → event it is right after a place ("Soledar's fall")
 
 
 def _load_cues() -> dict[str, Any]:
@@ -84,6 +88,17 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         for phrase, value in cues["quantities"].get(lang, {}).items():
             lexicon.add(f"qty:{value}", [phrase])
     lexicon.add("ignore", _phrases(cues["ignore"]))
+    control = cues.get("control", {})
+    for section in ("events", "modifiers"):  # the control additions extend the tables above
+        for name, table in control.get(section, {}).items():
+            lexicon.add(f"{'ev' if section == 'events' else 'mod'}:{name}", _phrases(table))
+    possessed = {
+        normalise(w): name for name, table in control.get("possessed", {}).items() for w in _phrases(table)
+    }
+    coreference = Coreference(
+        {kind: _phrases(table) for kind, table in control.get("coreference", {}).items()},
+        {p.id: p.kind for p in baseline.places},
+    )
     for actor in baseline.actors:
         lexicon.add(f"actor:{actor.id}", actor.aliases)
     specs = []
@@ -134,6 +149,8 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         as_of=as_of,
         topic_words=topic_words,
         topic_stems=topic_stems,
+        coreference=coreference,
+        possessed=possessed,
     )
 
 
@@ -149,8 +166,10 @@ def _has_topic(light: tuple[str, ...], matcher: Matcher) -> bool:
     return any(token[:3] in stems and any(token.startswith(s) for s in stems[token[:3]]) for token in light)
 
 
-def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher) -> View | None:
+def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: list[str]) -> View | None:
     places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
+    if not places:  # "Russian forces took the city": the one city named earlier in the item
+        places = matcher.coreference.find(tokens, named)
     if not places and not _has_topic(tokens.light, matcher):
         return None  # nothing of any claim here: most sentences of most items stop at this line
     hits = matcher.lexicon.find(tokens.light)
@@ -184,6 +203,7 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher) -> View |
             quantities.append(cue)
     if not places and not claim:
         return None
+    events += _possessed(places, tokens, matcher, masked)
     actors = _roles(actors, mods, tokens)
     events = _settle_events(events, actors, mods)
     view = View(index, sentence, tokens, places, events, mods, actors, claim, quantities)
@@ -192,6 +212,16 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher) -> View |
     if claim:  # numbers only matter to a quantity claim's topic
         view.numbers = quantities + _numbers(sentence, tokens)
     return view
+
+
+def _possessed(places: list[PlaceHit], tokens: Tokens, matcher: Matcher, masked: set[int]) -> list[Cue]:
+    """Event nouns right after a place: "Soledar's fall" ("'s" is dropped by normalising)."""
+    light, found = tokens.light, []
+    for hit in places:
+        event = matcher.possessed.get(light[hit.end]) if hit.end < len(light) else None
+        if event is not None and hit.end not in masked:
+            found.append(Cue("event", event, hit.end, hit.end + 1, tokens.surface[hit.end]))
+    return found
 
 
 def _settle_events(events: list[Cue], actors: list[Cue], mods: dict[str, list[Cue]]) -> list[Cue]:
@@ -284,10 +314,12 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
             return []
     readings = []
     sentences = _sentences(item)
+    named: list[str] = []  # places named so far, for "the city" / "місто" in later sentences
     for index, (sentence, tokens) in enumerate(zip(sentences, tokenise_many(sentences), strict=True)):
-        view = _view(index, sentence, tokens, matcher)
+        view = _view(index, sentence, tokens, matcher, named)
         if view is None:
             continue
+        named += [h.place_id for h in view.places if h.how != "coreference"]
         _contrast_clauses(view)
         ids = frozenset(h.place_id for h in view.places)
         for spec in matcher.claims:

@@ -24,6 +24,11 @@ A typo in the first two letters (Vakhmut, Pakhmut, akhmut-less) is tolerated onl
 only when the rest of the name is exact: aliases are also bucketed by their letters 3-4 and 2-3. Cyrillic
 common words collide too often (західні ~ Ягідне) for that rule.
 
+Coreference (`Coreference`): "the city", "місто", "село" in a sentence that names no place stands for
+the one baseline place of that kind (city, town, village; a city and a town stand in for each other when
+no place of the exact kind was named) named earlier in the same item; with two candidates it is nobody.
+"it" is never resolved: it too often means an army, an offensive or a statement.
+
 Known failure modes: a typo in the first two letters of a Cyrillic name, or a head typo plus another typo; a real place whose
 inflected key equals another name's stem (rare; add it as a look-alike); homonymous villages (there
 are many Andriivkas) are all taken as the baseline's one.
@@ -37,7 +42,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from pipeline.analysis.text import Tokens, fold
+from pipeline.analysis.text import Lexicon, Tokens, fold
 
 # Case endings of Ukrainian and Russian nouns and adjectives, folded to keys at import time.
 _NATURAL_ENDINGS = [
@@ -269,3 +274,38 @@ class PlaceIndex:
         if best is None:
             return None
         return best.place_id, 0.0 if best.negative else round(best_score / 100, 3)
+
+
+# "the town" is often said of a city and "the city" of a town; a village is only a village
+_KIND_SIBLING = {"city": "town", "town": "city"}
+
+
+class Coreference:
+    """Words that name an already mentioned place by its kind ("the city", "село")."""
+
+    def __init__(self, words: dict[str, Iterable[str]], kinds: dict[str, str]) -> None:
+        self._lexicon = Lexicon()
+        for kind, phrases in words.items():
+            self._lexicon.add(kind, phrases)
+        self._first, _ = self._lexicon.first_words()
+        self.kinds = kinds  # place id → kind
+
+    def find(self, tokens: Tokens, named: Sequence[str]) -> list[PlaceHit]:
+        """Hits for kind words that resolve to exactly one earlier place in `named` (place ids, in order)."""
+        if not named or self._first.isdisjoint(tokens.light):
+            return []
+        hits = []
+        for hit in self._lexicon.find(tokens.light):
+            place_id = self._referent(hit.label, named)
+            if place_id is not None:
+                hits.append(PlaceHit(place_id, hit.start, hit.end, 0.9, "coreference"))
+        return hits
+
+    def _referent(self, kind: str, named: Sequence[str]) -> str | None:
+        for wanted in (kind, _KIND_SIBLING.get(kind)):
+            candidates = {p for p in named if self.kinds.get(p) == wanted}
+            if len(candidates) == 1:
+                return candidates.pop()
+            if candidates:
+                return None  # two towns named: "the town" could be either
+        return None

@@ -44,7 +44,8 @@ stop of the holder's advance in the same clause, or after "after X", updates (th
 
 A claim place used as a landmark ("villages north of Bakhmut", "під Бахмутом") speaks to the
 place only through an attack and only when no other place is named: the capture of a village near
-the city is that village's news. "A failed assault" reads as an attack (the assaults go on), not as
+the city is that village's news; a place found through coreference ("the city") is never
+such a landmark. "A failed assault" reads as an attack (the assaults go on), not as
 a stalled offensive.
 
 False positives are avoided by demanding an event or topic cue next to a claim place or actor: a
@@ -118,7 +119,12 @@ def _other(claim: ClaimSpec, side: str | None) -> str | None:
 
 
 def _control(claim: ClaimSpec, view: View) -> Reading | None:
-    own = [h for h in view.places if h.place_id in claim.places or h.place_id in claim.near]
+    # "the city" stands for a place the item named, never for a landmark of another claim's villages
+    own = [
+        h
+        for h in view.places
+        if h.place_id in claim.places or (h.place_id in claim.near and h.how != "coreference")
+    ]
     if not own or view.mod("stance_positive") or view.mod("stance_negative"):
         return None  # no place of the claim, or an evaluation ("holding X is a mistake"), not a report
     if claim.status == "objective":
