@@ -6,7 +6,9 @@ a word. A negation may govern any of the topic's words ("the West did not send t
 followed by a verb of saying ("МИД России заявил, что...") is the speaker, not the doer.
 Activity: done → confirms, a stop or the claim's `update` phrase → updates. Quantity: a figure in
 the claim's range and period confirms, another figure updates; a denial with the claim's source
-named ("calls the BND's hundreds a day false") contradicts, whoever is said to lose the soldiers. Assessment: the source's stance, same → confirms, opposite → contradicts, opposite
+named ("calls the BND's hundreds a day false") contradicts, whoever is said to lose the soldiers; an
+in-range figure called untrue ("talking points", "міф") contradicts; a revision or comparison ("revises",
+"far below", "значно менше") updates, and an in-range figure only retold ("had warned") gives nothing. Assessment: the source's stance, same → confirms, opposite → contradicts, opposite
 with "now" → updates. Forecast: expected → confirms, happened or failed → updates, negated or denied
 → contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
 History: recalled → confirms, undone by the other side → updates.
@@ -232,6 +234,10 @@ def _modal_by_other(claim: ClaimSpec, view: View) -> bool:
     return False
 
 
+# How far (in words) a figure may stand from the topic word when the counted side is not its subject.
+_FIGURE_WINDOW = 6
+
+
 def quantity(claim: ClaimSpec, view: View) -> Reading | None:
     found = _topic_position(claim, view)
     if found is None:
@@ -239,24 +245,36 @@ def quantity(claim: ClaimSpec, view: View) -> Reading | None:
     position, reasons = found
     agent = agent_of(view, position, position + 1)
     sources = [a for a in view.actors if a.value == claim.source]
-    denials = [d for d in view.mod("denial") if not negation_of(view, d.start)]
-    if sources and denials and view.numbers:
+    denials = [d for d in view.mod("denial") + view.mod("dispute") if not negation_of(view, d.start)]
+    revisions = view.mod("revision")
+    tokens = _own_tokens(claim, view)
+    if sources and denials and view.numbers and not revisions:
         # "Kyiv calls the BND's 'hundreds a day' false": the source's figure is disputed, whoever counts
         reasons += [f"source: {quote(sources[0])} → {claim.source}", f"denial: {quote(denials[0])}"]
-        return Reading(Relation.CONTRADICTS, 0.8, (), tuple(reasons), _own_tokens(claim, view))
+        return Reading(Relation.CONTRADICTS, 0.8, (), tuple(reasons), tokens)
     if not view.numbers:
-        # no figure: only a dispute of the claim's source counts ("Kyiv rejects the BND estimate")
-        disputes = view.mod("denial") + view.mod("negation")
+        # no figure: only the claim's source revising it or someone disputing it counts
+        disputes = denials + view.mod("negation")
+        if sources and revisions:  # "the BND revises its casualty estimate"
+            reasons += [f"source: {quote(sources[0])} → {claim.source}", f"revision: {quote(revisions[0])}"]
+            return Reading(Relation.UPDATES, 0.75, (), tuple(reasons), tokens)
         dispute = denial_of(view, position) or (disputes[0] if disputes else None)
         if not sources or dispute is None:
             return None
         reasons += [f"source: {quote(sources[0])} → {claim.source}", f"denial: {quote(dispute)}"]
-        return Reading(Relation.CONTRADICTS, 0.75, (), tuple(reasons), _own_tokens(claim, view))
-    if agent is None or agent.value not in claim.actors:
+        return Reading(Relation.CONTRADICTS, 0.75, (), tuple(reasons), tokens)
+    if agent is not None and agent.value not in claim.actors:
         return None
-    reasons.append(f"actor: {quote(agent)} → {agent.value}")
     number = min(view.numbers, key=lambda c: abs(c.start - position))
+    # "losses of Ukrainian troops": the counted side may stand after the topic word, if the figure is close
+    near = abs(number.start - position) <= _FIGURE_WINDOW
+    doer = agent or next((a for a in view.actors if a.value in claim.actors and near), None)
+    if doer is None:
+        return None
+    reasons.append(f"actor: {quote(doer)} → {doer.value}")
     value = float(number.value)
+    if any(m.start == number.end for m in view.mod("thousand")) and number.surface[:1].isdigit():
+        value *= 1000  # "31 тисяча", "17 thousand"
     low, high = claim.low or 0.0, claim.high if claim.high is not None else float("inf")
     per = {"day": "per_day", "week": "per_week", "month": "per_month"}.get(claim.per or "")
     periods = view.mod(per) if per else []
@@ -266,12 +284,21 @@ def quantity(claim: ClaimSpec, view: View) -> Reading | None:
     reasons.append(
         f"quantity: {quote(number)} ≈ {value:g} (baseline {low:g}-{high:g} per {claim.per or 'total'})"
     )
-    relation = flip(Relation.CONFIRMS if inside else Relation.UPDATES, view, position, reasons)
+    if inside and (revisions or view.mod("retold")) and not denials:
+        # "far fewer than the hundreds cited in January", "the agency had warned that...": the old figure
+        return None if not revisions else Reading(Relation.UPDATES, 0.8, (), (*reasons, "revision"), tokens)
+    if inside and denials:  # "hundreds a day are recycled talking points": the figure is disputed
+        relation: Relation | None = Relation.CONTRADICTS
+        reasons.append(f"denial: {quote(denials[0])}")
+    elif inside:
+        relation = flip(Relation.CONFIRMS, view, position, reasons)
+    else:  # a figure of another size updates, also when it rejects higher estimates
+        relation = Relation.UPDATES
     if relation is None:
         return None
     if sources:
         reasons.append(f"source: {claim.source}")
-    return Reading(relation, 0.85, (), tuple(reasons), _own_tokens(claim, view))
+    return Reading(relation, 0.85, (), tuple(reasons), tokens)
 
 
 def assessment(claim: ClaimSpec, view: View) -> Reading | None:
