@@ -4,11 +4,13 @@ A topic claim needs every one of its topic phrase groups (and topic events) in t
 doer among its actors (or one of its places): that is how it keeps off sentences that merely share
 a word. A negation may govern any of the topic's words ("the West did not send tanks"). An actor
 followed by a verb of saying ("МИД России заявил, что...") is the speaker, not the doer.
-Activity: done → confirms, a stop or the claim's `update` phrase → updates. Quantity: a figure in
+Activity: done → confirms, a stop or the claim's `update` phrase (end states: "completed", "now
+fighting") → updates; any kind called untrue by name ("a mirage", "no sign of", "міф") → contradicts. Quantity: a figure in
 the claim's range and period confirms, another figure updates; a denial with the claim's source
 named ("calls the BND's hundreds a day false") contradicts, whoever is said to lose the soldiers; an
 in-range figure called untrue ("talking points", "міф") contradicts; a revision or comparison ("revises",
-"far below", "значно менше") updates, and an in-range figure only retold ("had warned") gives nothing. Assessment: the source's stance, same → confirms, opposite → contradicts, opposite
+"far below", "значно менше") updates, and an in-range figure only retold ("had warned") gives nothing. Assessment: the source's stance (turned round by a negation or a dispute in its clause: "wrong to
+call it sound"), same → confirms, opposite → contradicts, opposite
 with "now" → updates. Forecast: expected → confirms, happened or failed → updates, negated or denied
 → contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
 History: recalled → confirms, undone by the other side → updates.
@@ -158,6 +160,11 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             reasons.append(f"update: {quote(cue)}")
             explicit = 0.15
     disputed = False
+    called_false = [d for d in view.mod("dispute") if not negation_of(view, d.start)]
+    if called_false and not modalised(view, called_false[0].start):  # "the offensive was a mirage"
+        relation, disputed = Relation.CONTRADICTS, True
+        reasons.append(f"dispute: {quote(called_false[0])}")
+        explicit = 0.15
     for label, rel in (("contradict", Relation.CONTRADICTS), ("confirm", Relation.CONFIRMS)):
         hits = view.claim.get(f"{claim.id}:{label}")
         if hits and not (rel is Relation.CONFIRMS and relation is Relation.UPDATES):  # a breach outranks
@@ -326,9 +333,21 @@ def assessment(claim: ClaimSpec, view: View) -> Reading | None:
         )
     cue = (positive or negative)[0]
     stance = "positive" if positive else "negative"
-    if negation_of(view, cue.start):
+    # "ISW is wrong to call the defence sound": a dispute in the stance's own clause turns it round
+    clauses = view.tokens.clauses
+    against = negation_of(view, cue.start) or next(
+        (
+            d
+            for d in disputes + view.mod("dispute")
+            if d.start < cue.start
+            and clauses[d.start] == clauses[cue.start]
+            and not negation_of(view, d.start)
+        ),
+        None,
+    )
+    if against is not None:
         stance = "negative" if stance == "positive" else "positive"
-        reasons.append(f"negation: {quote(negation_of(view, cue.start))}")  # type: ignore[arg-type]
+        reasons.append(f"negation: {quote(against)}")
     reasons.append(f"stance: {quote(cue)} → {stance}")
     if stance == claim.stance:
         relation = Relation.CONFIRMS
