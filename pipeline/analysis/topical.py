@@ -5,14 +5,16 @@ doer among its actors (or one of its places): that is how it keeps off sentences
 a word. A negation may govern any of the topic's words ("the West did not send tanks"). An actor
 followed by a verb of saying ("МИД России заявил, что...") is the speaker, not the doer.
 Activity: done → confirms, a stop or the claim's `update` phrase (end states: "completed", "now
-fighting") → updates; any kind called untrue by name ("a mirage", "no sign of", "міф") → contradicts. Quantity: a figure in
-the claim's range and period confirms, another figure updates; a denial with the claim's source
-named ("calls the BND's hundreds a day false") contradicts, whoever is said to lose the soldiers; an
-in-range figure called untrue ("talking points", "міф") contradicts; a revision or comparison ("revises",
-"far below", "значно менше") updates, and an in-range figure only retold ("had warned") gives nothing. Assessment: the source's stance (turned round by a negation or a dispute in its clause: "wrong to
-call it sound"), same → confirms, opposite → contradicts, opposite
-with "now" → updates. Forecast: expected → confirms, happened or failed → updates, negated or denied
-→ contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
+fighting") → updates; a stance only retold ("officials who earlier urged") gives nothing, unless it
+turned ("... now argue") → updates. Any kind called untrue by name ("a mirage", "no sign of", "міф")
+→ contradicts. Quantity: a figure in the claim's range and period confirms, another figure updates
+(also when it rejects higher estimates); a revision or comparison ("revises", "far below", "значно
+менше") updates; an in-range figure disputed ("talking points", a denial with the claim's source
+named) contradicts, whoever is said to lose the soldiers; an in-range figure only retold ("had
+warned") gives nothing. Assessment: the source's stance (turned round by a negation or a dispute in
+its clause: "wrong to call it sound"), same → confirms, opposite → contradicts, opposite with "now"
+→ updates. Forecast: expected → confirms, happened or failed → updates, negated or denied →
+contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
 History: recalled → confirms, undone by the other side → updates.
 """
 
@@ -159,6 +161,14 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             relation = Relation.UPDATES
             reasons.append(f"update: {quote(cue)}")
             explicit = 0.15
+        elif (retold := _retold(view, position)) is not None:
+            # "officials who earlier urged X now back Y": a stance retold is no new confirmation, a turn updates
+            turn = view.mod("change") + view.mod("shift")
+            if not turn:
+                return None
+            relation = Relation.UPDATES
+            reasons += [f"retold: {quote(retold)}", f"change: {quote(turn[0])}"]
+            explicit = 0.15
     disputed = False
     called_false = [d for d in view.mod("dispute") if not negation_of(view, d.start)]
     if called_false and not modalised(view, called_false[0].start):  # "the offensive was a mirage"
@@ -189,6 +199,19 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
         tuple(place_reasons(view, places[:1]) + reasons),
         _own_tokens(claim, view),
     )
+
+
+def _retold(view: View, position: int) -> Cue | None:
+    """A retelling cue just before the topic in its clause ("who had urged", "ранее призывавшие")."""
+    clauses = view.tokens.clauses
+    for cue in view.mod("retold"):
+        if 0 <= position - cue.start <= _RETOLD_WINDOW and clauses[cue.start] == clauses[position]:
+            return cue
+    return None
+
+
+# How far (in words) before the topic a retelling cue governs it: "who in January privately encouraged".
+_RETOLD_WINDOW = 4
 
 
 def _own_tokens(claim: ClaimSpec, view: View) -> frozenset[int]:
