@@ -13,7 +13,8 @@ turned ("... now argue") → updates. Any kind called untrue by name ("a mirage"
 named) contradicts, whoever is said to lose the soldiers; an in-range figure only retold ("had
 warned") gives nothing. Assessment: the source's stance (turned round by a negation or a dispute in
 its clause: "wrong to call it sound"), same → confirms, opposite → contradicts, opposite with "now"
-→ updates. Forecast: expected → confirms, happened or failed → updates, negated or denied →
+→ updates. Forecast: expected → confirms, happened or failed ("never materialised", "так и не
+состоялось", "culminated") → updates, negated or denied →
 contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
 History: recalled → confirms, undone by the other side → updates.
 """
@@ -113,11 +114,16 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
     relation = Relation.CONFIRMS
     explicit = 0.0
     future = view.mod("future") + view.mod("modal")
+    failed = view.mod("unrealised") if claim.kind == "forecast" else []
     if claim.kind == "forecast":
         if _modal_by_other(claim, view):
             return None
         starts = [e for e in view.events if e.value in ("start", "stop") and not modalised(view, e.start)]
-        if starts:
+        if failed:  # "the promised offensive never materialised", "has culminated": the forecast failed
+            relation = Relation.UPDATES
+            reasons.append(f"unrealised: {quote(failed[0])}")
+            explicit = 0.15
+        elif starts:
             relation = Relation.UPDATES
             reasons.append(f"event: {quote(starts[0])} → {EVENT_NAMES[starts[0].value]}")
             explicit = 0.15
@@ -183,7 +189,7 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             explicit = 0.15
             disputed = disputed or rel is Relation.CONTRADICTS
     # the claim's own dispute words ("on paper", "for show") are often denial words too: not a double flip
-    flipped = relation if disputed else flip(relation, view, position, reasons)
+    flipped = relation if disputed or failed else flip(relation, view, position, reasons)
     if claim.kind == "forecast" and flipped is not relation and flipped is not Relation.UPDATES:
         flipped = (
             Relation.CONTRADICTS
