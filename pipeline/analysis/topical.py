@@ -89,6 +89,9 @@ def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) ->
     present = [a for a in view.actors if a.value in allowed]
     if agent is None and not present and not claim.places:
         return False  # neither a doer nor a place: too little to tie the sentence to the claim
+    others = [a for a in view.actors if a.label == "actor" and a.value not in allowed]
+    if agent is None and not present and others and claim.kind == "activity":
+        return False  # "an adviser to Zelensky said the army could pull back": only another side is named
     shown = agent or (present[0] if present else None)
     if shown is not None:
         reasons.append(f"actor: {quote(shown)} → {shown.value}")
