@@ -16,7 +16,9 @@ its clause: "wrong to call it sound"), same → confirms, opposite → contradic
 → updates. Forecast: expected → confirms, happened or failed ("never materialised", "так и не
 состоялось", "culminated") → updates, negated or denied →
 contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
-History: recalled → confirms, undone by the other side → updates.
+History: recalled → confirms, undone by the other side → updates, a negated victory ("not a victory
+for Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is background:
+nothing, unless the main clause's other-side doer gains or attacks there → updates.
 """
 
 from __future__ import annotations
@@ -161,8 +163,18 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             return None  # "after the liberation of X, deminers ...": a date, not a report on the victory
         if claim.kind == "history":  # the other side takes back what was won
             stops = [e for e in view.events if e.value in ("gain", "recapture") and _by_other(claim, view, e)]
+            if any(0 < position - r.start <= _LEAD_WINDOW for r in view.mod("relative")):
+                # "Vovchansk, a town that Ukraine liberated in 2022": background; the main clause's doer decides
+                subject = next((a for a in view.actors if a.label == "actor"), None)
+                if subject is None or subject.value in claim.actors or subject.start > position:
+                    return None
+                stops = [
+                    e for e in view.events if e.value in ("gain", "attack") and e.start not in topic_tokens
+                ]
             doer = agent_of(view, position, position + 1, passive=False)
-            if not stops and doer is not None and doer.value not in claim.actors:
+            # "was not a victory for Ukraine": a negated victory names its winner after it
+            named = negation_of(view, position) and any(a.value in claim.actors for a in view.actors)
+            if not stops and doer is not None and doer.value not in claim.actors and not named:
                 return None
         updates = view.claim.get(f"{claim.id}:update", [])
         if updates or stops:
@@ -214,13 +226,13 @@ def _retold(view: View, position: int) -> Cue | None:
     """A retelling cue just before the topic in its clause ("who had urged", "ранее призывавшие")."""
     clauses = view.tokens.clauses
     for cue in view.mod("retold"):
-        if 0 <= position - cue.start <= _RETOLD_WINDOW and clauses[cue.start] == clauses[position]:
+        if 0 <= position - cue.start <= _LEAD_WINDOW and clauses[cue.start] == clauses[position]:
             return cue
     return None
 
 
-# How far (in words) before the topic a retelling cue governs it: "who in January privately encouraged".
-_RETOLD_WINDOW = 4
+# How far (in words) before the topic a retelling or relative cue governs it ("who in January urged", "that Ukraine freed").
+_LEAD_WINDOW = 4
 
 
 def _own_tokens(claim: ClaimSpec, view: View) -> frozenset[int]:
