@@ -1,24 +1,24 @@
 """Reading a sentence against a topic-driven claim: activity, quantity, assessment, forecast, history.
 
-A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a
-doer among its actors (or one of its places): that is how it keeps off sentences that merely share
-a word. A negation may govern any of the topic's words ("the West did not send tanks"). An actor
-followed by a verb of saying ("МИД России заявил, что...") is the speaker, not the doer.
-Activity: done → confirms, a stop or the claim's `update` phrase (end states: "completed", "now
-fighting") → updates; a stance only retold ("officials who earlier urged") gives nothing, unless it
-turned ("... now argue") → updates. Any kind called untrue by name ("a mirage", "no sign of", "міф")
-→ contradicts. Quantity: a figure in the claim's range and period confirms, another figure updates
-(also when it rejects higher estimates); a revision or comparison ("revises", "far below", "значно
-менше") updates; an in-range figure disputed ("talking points", a denial with the claim's source
-named) contradicts, whoever is said to lose the soldiers; an in-range figure only retold ("had
-warned") gives nothing. Assessment: the source's stance (turned round by a negation or a dispute in
-its clause: "wrong to call it sound"), same → confirms, opposite → contradicts, opposite with "now"
-→ updates. Forecast: expected → confirms, happened or failed ("never materialised", "так и не
-состоялось", "culminated") → updates, negated or denied →
-contradicts; a decision to do the opposite ("decided to keep defending") settles it → updates.
-History: recalled → confirms, undone by the other side → updates, a negated victory ("not a victory
-for Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is background:
-nothing, unless the main clause's other-side doer gains or attacks there → updates.
+A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a doer
+among its actors (or one of its places): that is how it keeps off sentences that merely share a word. A
+negation may govern any of the topic's words ("the West did not send tanks"). An actor followed by a
+verb of saying ("МИД России заявил, что...") is the speaker, not the doer. Activity: done → confirms, a
+stop or the claim's `update` phrase (end states: "reached its target", "now fighting") → updates; a
+stance only retold ("officials who earlier urged") gives nothing, unless it turned ("... now argue") →
+updates. Any kind called untrue by name ("a mirage", "no sign of", "міф") → contradicts. Quantity: a
+figure in the claim's range and period confirms, another figure updates (also when it rejects higher
+estimates); a revision or comparison ("revises", "far below", "значно менше") updates; an in-range
+figure disputed ("talking points", a denial with the claim's source named) contradicts, whoever is said
+to lose the soldiers; an in-range figure only retold ("had warned") gives nothing. Assessment: the
+source's stance (turned round by a negation or a dispute in its clause: "wrong to call it sound"; only
+retold, "прежняя оценка", it needs a change → updates), same → confirms, opposite → contradicts,
+opposite with "now" → updates. Forecast: expected → confirms, happened or failed ("never materialised",
+"так и не состоялось", "culminated") → updates, negated or denied → contradicts; a decision to do the
+opposite ("decided to keep defending") settles it → updates. History: recalled → confirms, undone by the
+other side → updates, a negated victory ("not a victory for Ukraine") → contradicts; recalled in a
+relative clause ("a town that Ukraine freed") it is background: nothing, unless the main clause's other-
+side doer gains or attacks there → updates.
 """
 
 from __future__ import annotations
@@ -393,7 +393,13 @@ def assessment(claim: ClaimSpec, view: View) -> Reading | None:
         stance = "negative" if stance == "positive" else "positive"
         reasons.append(f"negation: {quote(against)}")
     reasons.append(f"stance: {quote(cue)} → {stance}")
-    if stance == claim.stance:
+    if any(0 <= cue.start - r.start <= _LEAD_WINDOW for r in view.mod("retold")):
+        # "the earlier judgement that it was justified needs revising": the old stance retold, not repeated
+        if not view.mod("change"):
+            return None
+        relation = Relation.UPDATES
+        reasons.append(f"change: {quote(view.mod('change')[0])}")
+    elif stance == claim.stance:
         relation = Relation.CONFIRMS
     elif view.mod("change"):
         relation = Relation.UPDATES
