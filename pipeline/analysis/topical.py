@@ -231,7 +231,8 @@ def _retold(view: View, position: int) -> Cue | None:
     return None
 
 
-# How far (in words) before the topic a retelling or relative cue governs it ("who in January urged", "that Ukraine freed").
+# How far (in words) before the topic a retelling or relative cue governs it ("who in January
+# urged", "that Ukraine freed").
 _LEAD_WINDOW = 4
 
 
