@@ -92,6 +92,7 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
     for section in ("events", "modifiers"):  # the control additions extend the tables above
         for name, table in control.get(section, {}).items():
             lexicon.add(f"{'ev' if section == 'events' else 'mod'}:{name}", _phrases(table))
+    lexicon.add("noevent", _phrases(control.get("not_event", {})))
     possessed = {
         normalise(w): name for name, table in control.get("possessed", {}).items() for w in _phrases(table)
     }
@@ -177,9 +178,12 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
         return None
     tokens = with_surface(tokens)
     masked: set[int] = set()
+    no_event: set[int] = set()  # "міністр оборони": an institution, its words stay topic words and actors
     for hit in hits:
         if hit.label == "ignore":
             masked.update(range(hit.start, hit.end))
+        elif hit.label == "noevent":
+            no_event.update(range(hit.start, hit.end))
     events: list[Cue] = []
     mods: dict[str, list[Cue]] = {}
     actors: list[Cue] = []
@@ -193,7 +197,7 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
             actors.append(cue)
         elif hit.start in masked:
             continue
-        elif kind == "ev":
+        elif kind == "ev" and hit.start not in no_event:
             events.append(Cue("event", value, hit.start, hit.end, cue.surface))
         elif kind == "mod":
             mods.setdefault(value, []).append(cue)

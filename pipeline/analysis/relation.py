@@ -50,7 +50,8 @@ a stalled offensive.
 
 False positives are avoided by demanding an event or topic cue next to a claim place or actor: a
 mere mention, or another story at the same place (a missile strike, a concert), reads as nothing,
-and the "ignore" lexicon masks false friends (fuel tanks, offensive remarks, withdraw from a deal).
+and the "ignore" lexicon masks false friends (fuel tanks, offensive remarks, withdraw from a deal);
+[control.not_event] keeps an institution's words from being events ("міністр оборони", "лінія оборони").
 
 Known failure modes: clause structure is approximated by punctuation and a few conjunctions; long
 sentences with several places and events can tie an event to the wrong place; sarcasm, hypotheticals
