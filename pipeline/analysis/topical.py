@@ -4,7 +4,8 @@ A topic claim needs every one of its topic phrase groups (and topic events) in t
 among its actors (or one of its places): that is how it keeps off sentences that merely share a word. A
 negation may govern any of the topic's words ("the West did not send tanks"). An actor followed by a
 verb of saying ("МИД России заявил, что...") is the speaker, not the doer. Activity: done → confirms, a
-stop or the claim's `update` phrase (end states: "reached its target", "now fighting") → updates; a
+stop or the claim's `update` phrase (end states: "reached its target", "now fighting") → updates, but a
+completion is the deed done unless it meets a target ("recruits completed the course" confirms); a
 stance only retold ("officials who earlier urged") gives nothing, unless it turned ("... now argue") →
 updates. Any kind called untrue by name ("a mirage", "no sign of", "міф") → contradicts. Forecast:
 expected → confirms, happened or failed ("never materialised", "так и не состоялось", "culminated") →
@@ -116,6 +117,8 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             for h in hits
             for i in range(h.start, h.end)
         }
+        # "recruits completed the course" is the deed done; "the mission finished its target" is the end state
+        done = {c.start for c in view.mod("completion")} if not view.mod("target") else set()
         stops = [
             e
             for e in view.events
@@ -123,6 +126,7 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             and e.start not in topic_tokens  # "urge to withdraw": the withdrawal is the topic itself
             and not negation_of(view, e.start)
             and claim.kind == "activity"
+            and e.start not in done
         ]
         if claim.kind == "history" and any(0 < position - c.start <= 1 for c in view.mod("after")):
             return None  # "after the liberation of X, deminers ...": a date, not a report on the victory
