@@ -33,6 +33,17 @@ def _unexplained_change(view: View, reading: Reading) -> bool:
     return any(cue.start not in reading.cues for cue in view.mod("shift"))
 
 
+# Claims whose reading of a sentence explains a control mention of a place in it: a loss figure
+# ("hundreds fall daily in X") or advice ("US urges Kyiv to leave X") is the story, not the fight at X.
+_EXPLAINERS = frozenset({"quantity", "activity"})
+_HANDS = frozenset({"gain", "loss", "withdraw", "recapture"})
+
+
+def _changes_hands(view: View, reading: Reading) -> bool:
+    """Does the reading rest on a change of hands ("X fell") stated in its sentence?"""
+    return any(e.start in reading.cues and e.value in _HANDS for e in view.events)
+
+
 def _third_parties(specific: ClaimSpec, broad: ClaimSpec) -> set[str]:
     """Actors of the specific claim that are no party to the broad one (the US, ISW, the BND)."""
     own = set(specific.actors) | {a for a in (specific.actor, specific.source) if a}
@@ -59,8 +70,10 @@ def _explain_away(
     claim needs its own actors and topic words, a forecast its own event, a village claim its one
     village, so when both read a sentence the specific one is the likelier story: "US urges Kyiv to
     leave Bakhmut" is advice, not a withdrawal; "ISW: holding Bakhmut is worth it" is an assessment;
-    "withdrawal was never on the table" disputes a forecast. The broad reading goes when the specific
-    one rests on the same event word (unless that is a forecast coming true or a change of hands:
+    "withdrawal was never on the table" disputes a forecast. A loss figure or advice (a quantity or
+    activity claim) explains any control mention in its sentence ("hundreds die daily in X, where
+    fighting continues") unless that mention is a change of hands. Otherwise the broad reading goes
+    when the specific one rests on the same event word (unless that is a forecast coming true or a change of hands:
     "Ukraine withdrew" is both), or when the sentence names a third party of a specific claim the
     item speaks to (the US adviser, the ISW, the BND) and that claim shares the place or has none.
     """
@@ -84,6 +97,9 @@ def _explains(
         return False
     if other.kind == "control":  # a claim about fewer places owns restatements and denials about them
         return other_view is view and reading.relation is not Relation.UPDATES
+    explainer = other_view is view and spec.kind == "control" and other.kind in _EXPLAINERS
+    if explainer and not _changes_hands(view, reading):
+        return True
     if other_view is view and reading.cues & other_reading.cues:
         return not (other.kind == "forecast" and other_reading.relation is Relation.UPDATES)
     third = _third_parties(other, spec)
