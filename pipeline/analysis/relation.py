@@ -35,6 +35,9 @@ is not the object of a preposition ("in Ukraine", "проти Росії"), else
 and Ukrainian passives: "взят ВС РФ"). Events are tied to the nearest place, so "Russia took Soledar
 and is attacking Bakhmut" gives Soledar the capture and Bakhmut the attack.
 
+A first-person hold ("X is ours", "Бахмут наш") is the speaker's: the doer, else the one side of the
+claim named in the sentence ("Пригожин: Артемовск наш"); with no such speaker it gives nothing.
+
 Within a sentence the strongest event wins; a change of hands that updates the claim (captured,
 withdrew, retook) outranks an encirclement or attack reading beside it.
 
@@ -117,6 +120,14 @@ def _other(claim: ClaimSpec, side: str | None) -> str | None:
     if side == claim.rival:
         return claim.holder
     return None
+
+
+def _speaker_side(claim: ClaimSpec, view: View, agent: str | None) -> str | None:
+    """The side saying "ours": the doer, else the one side of the claim named in the sentence."""
+    if agent is not None:
+        return agent
+    sides = {a.value for a in view.actors if a.value in (claim.holder, claim.rival)}
+    return sides.pop() if len(sides) == 1 else None
 
 
 def _control(claim: ClaimSpec, view: View) -> Reading | None:
@@ -247,6 +258,10 @@ def _control_event(
         return Relation.CONFIRMS if new_holder == claim.holder else Relation.UPDATES
     if kind == "hold":
         keeper = agent or claim.holder
+        if any(event.start <= m.start < event.end for m in view.mod("first_person")):
+            keeper = _speaker_side(claim, view, agent)  # "X is ours": whose "ours" only the speaker says
+            if keeper is None:
+                return None
         reasons.append(f"event: {quote(event)} → {name} by {keeper}")
         if keeper == claim.holder:
             return Relation.CONFIRMS
