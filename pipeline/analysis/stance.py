@@ -1,8 +1,8 @@
 """Finding a topic claim's words in a sentence, and reading quantity and assessment claims against it.
 
-A topic claim needs every one of its topic phrase groups (and topic events, at one of its places) in the
-sentence; a negation may govern any of the topic's words ("the West did not send tanks"). Quantity: a
-figure in the claim's range and period confirms, another figure updates (also when it rejects higher
+A topic claim needs every one of its topic phrase groups (and topic events, at one of its places; the
+claim's own confirm phrase there, "all options on the table", stands for the event) in the sentence; a
+negation may govern any of the topic's words ("the West did not send tanks"). Quantity: a figure in the claim's range and period confirms, another figure updates (also when it rejects higher
 estimates); a revision or comparison ("revises", "far below", "значно менше") updates; an in-range figure
 disputed ("talking points", a denial with the claim's source named) contradicts, whoever is said to lose
 the soldiers; an in-range figure only retold ("had warned") gives nothing; a figure needs the counted side
@@ -49,10 +49,15 @@ def topic_position(claim: ClaimSpec, view: View) -> tuple[int, list[str]] | None
         reasons.append(f"topic: {quote(hits[0])}")
     if claim.topic_cues:
         cues = [e for e in view.events if e.value in claim.topic_cues and at_claim_place(claim, view, e)]
+        # "all options on the table for X": the claim's own confirm phrase at its place stands for the event
+        cues = cues or [
+            c for c in view.claim.get(f"{claim.id}:confirm", []) if at_claim_place(claim, view, c)
+        ]
         if not cues:
             return None
         positions.append(cues[0].start)
-        reasons.append(f"event: {quote(cues[0])} → {EVENT_NAMES[cues[0].value]}")
+        name = EVENT_NAMES.get(cues[0].value)
+        reasons.append(f"event: {quote(cues[0])} → {name}" if name else f"topic: {quote(cues[0])}")
     # "the West did not send tanks": a negation may govern any of the topic's words, not only the first
     negated = [p for p in positions if negation_of(view, p)]
     return (negated or positions)[0], reasons

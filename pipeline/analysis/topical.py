@@ -1,19 +1,18 @@
 """Reading a sentence against a topic-driven claim: activity, forecast, history (quantity, assessment: stance.py).
 
-A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a doer
-among its actors (or one of its places): that is how it keeps off sentences that merely share a word. A
-negation may govern any of the topic's words ("the West did not send tanks"). An actor followed by a
-verb of saying ("МИД России заявил, что...") is the speaker, not the doer. Activity: done → confirms, a
-stop or the claim's `update` phrase (end states: "reached its target", "now fighting") → updates, but a
-completion is the deed done unless it meets a target ("recruits completed the course" confirms); a
-stance only retold ("officials who earlier urged") gives nothing, unless it turned ("... now argue") →
-updates. Any kind called untrue by name ("a mirage", "no sign of", "міф") → contradicts. Forecast:
-expected → confirms, happened or failed ("never materialised", "так и не состоялось", "culminated") →
-updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep defending")
-settles it → updates. History: recalled → confirms, undone by the other side → updates, a negated
-victory ("not a victory for Ukraine") → contradicts; recalled in a relative clause ("a town that
-Ukraine freed") it is background: nothing, unless the main clause's other-side doer gains or attacks
-there → updates.
+A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a doer among
+its actors (or one of its places): that is how it keeps off sentences that merely share a word. A negation may
+govern any of the topic's words ("the West did not send tanks"). An actor followed by a verb of saying ("МИД
+России заявил, что...") is the speaker, not the doer. Activity: done → confirms, a stop or the claim's
+`update` phrase (end states: "reached its target", "now fighting") → updates, but a completion is the deed
+done unless it meets a target ("recruits completed the course" confirms); a stance only retold ("officials who
+earlier urged") gives nothing, unless it turned ("... now argue") → updates. Any kind called untrue by name
+("a mirage", "no sign of", "міф") → contradicts. Forecast: expected (or the claim's own confirm phrase: "all
+options on the table") → confirms, happened or failed ("never materialised", "так и не состоялось",
+"culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep
+defending") settles it → updates. History: recalled → confirms, undone by the other side → updates, a negated
+victory ("not a victory for Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine
+freed") it is background: nothing, unless the main clause's other-side doer gains or attacks there → updates.
 """
 
 from __future__ import annotations
@@ -105,8 +104,10 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             if denied is not None:  # "withdrawal was never considered": the possibility itself is disputed
                 reasons.append(f"negation: {quote(denied)}")
                 relation = Relation.CONTRADICTS
-        elif claim.topic_cues:
+        elif claim.topic_cues and any(e.value in claim.topic_cues for e in view.events):
             relation = Relation.UPDATES  # the expected event is reported as happening
+        elif claim.topic_cues:
+            pass  # only the claim's own confirm phrase ("all options on the table"): confirmed below
         elif not (negation_of(view, position) or denial_of(view, position)):
             return None  # a bare mention; "no big offensive is coming" is flipped below
     else:
