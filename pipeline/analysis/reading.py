@@ -226,11 +226,18 @@ def flip(relation: Relation, view: View, start: int, reasons: list[str]) -> Rela
     return relation
 
 
-def modalised(view: View, start: int) -> bool:
-    """A future or modal cue shortly before `start` in the same clause ("expected to launch")."""
+def modalised(view: View, start: int, decision: bool = True) -> bool:
+    """A future or modal cue shortly before `start` in the same clause ("expected to launch").
+
+    With `decision` False the event is nobody's choice (a place's fall): weighing or discussing it
+    ("analysts weigh X's fall") reports it rather than holding it open, so those cues do not count.
+    """
     clauses = view.tokens.clauses
+    weighing = {c.start for c in view.mod("consider")} if not decision else set()
     return any(
-        0 < start - c.start <= _NEGATION_WINDOW + 1 and clauses[c.start] == clauses[start]
+        0 < start - c.start <= _NEGATION_WINDOW + 1
+        and clauses[c.start] == clauses[start]
+        and c.start not in weighing
         for c in view.mod("future") + view.mod("modal")
     )
 

@@ -35,6 +35,9 @@ is not the object of a preposition ("in Ukraine", "проти Росії"), else
 and Ukrainian passives: "взят ВС РФ"). Events are tied to the nearest place, so "Russia took Soledar
 and is attacking Bakhmut" gives Soledar the capture and Bakhmut the attack.
 
+A modal or future cue before a change of hands holds it open ("may fall", "urged to pull out"), but
+weighing or discussing a fall reports it ("analysts weigh X's fall"): only a decision is weighed.
+
 A first-person hold ("X is ours", "Бахмут наш") is the speaker's: the doer, else the one side of the
 claim named in the sentence ("Пригожин: Артемовск наш"); with no such speaker it gives nothing.
 
@@ -249,7 +252,7 @@ def _control_event(
         if attempt is not None:  # "seeks to take", "tried to capture": an attack, not a change
             reasons.append(f"partial: {quote(attempt)}")
             kind, new_holder = "attack", None
-        elif modalised(view, event.start):
+        elif modalised(view, event.start, decision=kind != "loss"):
             return None  # "may fall", "could be taken": not a change of control
     if new_holder is not None:
         if near and not captured:
