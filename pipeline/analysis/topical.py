@@ -10,9 +10,11 @@ earlier urged") gives nothing, unless it turned ("... now argue") → updates. A
 ("a mirage", "no sign of", "міф") → contradicts. Forecast: expected (or the claim's own confirm phrase: "all
 options on the table") → confirms, happened or failed ("never materialised", "так и не состоялось",
 "culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep
-defending") settles it → updates. History: recalled → confirms, undone by the other side → updates, a negated
-victory ("not a victory for Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine
-freed") it is background: nothing, unless the main clause's other-side doer gains or attacks there → updates.
+defending") settles it → updates. History: recalled (also on an anniversary: "a year since liberation") →
+confirms, a bare "after/since the liberation" is a date and "returned" without the place as object or a side
+named is another sense ("вернули животных"): nothing; undone by the other side → updates, a negated victory
+("not a victory for Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is
+background: nothing, unless the main clause's other-side doer gains or attacks there → updates.
 """
 
 from __future__ import annotations
@@ -129,8 +131,8 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             and claim.kind == "activity"
             and e.start not in done
         ]
-        if claim.kind == "history" and any(0 < position - c.start <= 1 for c in view.mod("after")):
-            return None  # "after the liberation of X, deminers ...": a date, not a report on the victory
+        if claim.kind == "history" and _background(claim, view, position):
+            return None
         if claim.kind == "history":  # the other side takes back what was won
             stops = [e for e in view.events if e.value in ("gain", "recapture") and _by_other(claim, view, e)]
             if any(0 < position - r.start <= LEAD_WINDOW for r in view.mod("relative")):
@@ -190,6 +192,17 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
         tuple(place_reasons(view, places[:1]) + reasons),
         own_tokens(claim, view),
     )
+
+
+def _background(claim: ClaimSpec, view: View, position: int) -> bool:
+    """Is the history topic word only a date or another sense of the word, not a report on the victory?"""
+    if any(0 < position - c.start <= 1 for c in view.mod("after")) and not view.mod("anniversary"):
+        return True  # "after the liberation of X, deminers ...", but "X marks a year since liberation" recalls it
+    if not any(c.start == position for c in view.mod("returned")):
+        return False
+    # "вернули животных": "returned" is a war event only with a place of the claim as object or a side named
+    own = any(h.place_id in claim.places and 0 < h.start - position <= 2 for h in view.places)
+    return not own and not any(a.label == "actor" for a in view.actors)
 
 
 def _retold(view: View, position: int) -> Cue | None:
