@@ -10,11 +10,13 @@ earlier urged") gives nothing, unless it turned ("... now argue") → updates. A
 ("a mirage", "no sign of", "міф") → contradicts. Forecast: expected (or the claim's own confirm phrase: "all
 options on the table") → confirms, happened or failed ("never materialised", "так и не состоялось",
 "culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep
-defending") settles it → updates. History: recalled (also on an anniversary: "a year since liberation") →
-confirms, a bare "after/since the liberation" is a date and "returned" without the place as object or a side
-named is another sense ("вернули животных"): nothing; undone by the other side → updates, a negated victory
-("not a victory for Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is
-background: nothing, unless the main clause's other-side doer gains or attacks there → updates.
+defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
+a scope word by its event ("a major offensive"), else it is a local push ("no offensive in Zaporizhzhia"):
+nothing. History: recalled (also on an anniversary: "a year since liberation") → confirms, a bare "after/since
+the liberation" is a date and "returned" without the place as object or a side named is another sense
+("вернули животных"): nothing; undone by the other side → updates, a negated victory ("not a victory for
+Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is background:
+nothing, unless the main clause's other-side doer gains or attacks there → updates.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
     future = view.mod("future") + view.mod("modal")
     failed = view.mod("unrealised") if claim.kind == "forecast" else []
     if claim.kind == "forecast":
-        if _modal_by_other(claim, view):
+        if _modal_by_other(claim, view) or _local(claim, view):
             return None
         starts = [e for e in view.events if e.value in ("start", "stop") and not modalised(view, e.start)]
         if failed:  # "the promised offensive never materialised", "has culminated": the forecast failed
@@ -203,6 +205,22 @@ def _background(claim: ClaimSpec, view: View, position: int) -> bool:
     # "вернули животных": "returned" is a war event only with a place of the claim as object or a side named
     own = any(h.place_id in claim.places and 0 < h.start - position <= 2 for h in view.places)
     return not own and not any(a.label == "actor" for a in view.actors)
+
+
+def _local(claim: ClaimSpec, view: View) -> bool:
+    """Is a general forecast's event only a local push ("no Russian offensive in Zaporizhzhia")?"""
+    if claim.places or not view.places:
+        return False
+    # a baseline place is named: only a scope word right by the event keeps it general ("a major offensive")
+    return not any(
+        -_SCOPE_WINDOW <= s.start - hit.start <= 1
+        for hit in view.claim.get(f"{claim.id}:0", [])
+        for s in view.mod("scope")
+    )
+
+
+# How far (in words) before the event word a scope word still qualifies it ("a major new offensive").
+_SCOPE_WINDOW = 3
 
 
 def _retold(view: View, position: int) -> Cue | None:
