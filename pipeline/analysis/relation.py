@@ -38,6 +38,9 @@ and is attacking Bakhmut" gives Soledar the capture and Bakhmut the attack.
 A modal or future cue before a change of hands holds it open ("may fall", "urged to pull out"), but
 weighing or discussing a fall reports it ("analysts weigh X's fall"): only a decision is weighed.
 
+An event in a relative clause right after a landmark ("villages near Bakhmut, which Russia captured
+in May") is the landmark's own news: it confirms nothing about the villages around it.
+
 A first-person hold ("X is ours", "Бахмут наш") is the speaker's: the doer, else the one side of the
 claim named in the sentence ("Пригожин: Артемовск наш"); with no such speaker it gives nothing.
 
@@ -125,6 +128,11 @@ def _other(claim: ClaimSpec, side: str | None) -> str | None:
     return None
 
 
+def _relative_of(view: View, place: PlaceHit, event: Cue) -> bool:
+    """Is the event in a relative clause opened right after the place ("Bakhmut, which fell in May")?"""
+    return any(place.end <= r.start <= place.end + 1 and r.start < event.start for r in view.mod("relative"))
+
+
 def _speaker_side(claim: ClaimSpec, view: View, agent: str | None) -> str | None:
     """The side saying "ours": the doer, else the one side of the claim named in the sentence."""
     if agent is not None:
@@ -159,8 +167,9 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         if place is None or place not in own:
             continue
         near = is_near(view, place)
-        if place.place_id in claim.near and place.place_id not in claim.places and not near:
-            continue
+        landmark = place.place_id in claim.near and place.place_id not in claim.places
+        if landmark and (not near or _relative_of(view, place, event)):
+            continue  # "near Bakhmut, which Russia captured": the landmark's own news, not the villages'
         if near and place.place_id in claim.places and claim.status != "captured":
             others = any(h.place_id not in claim.places for h in view.places)
             if others or event.value not in ("attack", "stop"):
