@@ -1,15 +1,17 @@
 """Finding a topic claim's words in a sentence, and reading quantity and assessment claims against it.
 
-A topic claim needs every one of its topic phrase groups (and topic events, at one of its places; the
-claim's own confirm phrase there, "all options on the table", stands for the event) in the sentence; a
-negation may govern any of the topic's words ("the West did not send tanks"). Quantity: a figure in the claim's range and period confirms, another figure updates (also when it rejects higher
-estimates); a revision or comparison ("revises", "far below", "значно менше") updates; an in-range figure
-disputed ("talking points", a denial with the claim's source named) contradicts, whoever is said to lose
-the soldiers; an in-range figure only retold ("had warned") gives nothing; a figure needs the counted side
-as its subject or close by. Assessment: the claim's source must be named; the source's stance (turned
-round by a negation or a dispute in its clause: "wrong to call it sound"; only retold, "прежняя оценка",
-it needs a change → updates), same → confirms, opposite → contradicts, opposite with "now" → updates;
-with no stance word, "<source> is wrong" contradicts and "<source> revised its view" updates.
+A topic claim needs every one of its topic phrase groups (and topic events, at one of its places; the claim's
+own confirm phrase there, "all options on the table", stands for the event) in the sentence; a negation may
+govern any of the topic's words ("the West did not send tanks"). Quantity: a figure in the claim's range and
+period confirms, another figure updates (also when it rejects higher estimates); a revision or comparison
+("revises", "far below", "значно менше") updates; an in-range figure disputed ("talking points", a denial with
+the claim's source named) contradicts, whoever is said to lose the soldiers; an in-range figure only retold
+("had warned") gives nothing; a figure needs the counted side as its subject or close by. Assessment: the
+claim's source must be named; the source's stance (turned round by a negation or a dispute in its clause:
+"wrong to call it sound", or by a denial right after it when a judgement noun precedes it: "the ISW assessment
+that it was sound is mistaken"; only retold, "прежняя оценка", it needs a change → updates), same → confirms,
+opposite → contradicts, opposite with "now" → updates; with no stance word, "<source> is wrong" contradicts
+and "<source> revised its view" updates.
 """
 
 from __future__ import annotations
@@ -190,6 +192,7 @@ def assessment(claim: ClaimSpec, view: View) -> Reading | None:
         ),
         None,
     )
+    against = against or _judgement_denied(view, cue, disputes + view.mod("dispute"))
     if against is not None:
         stance = "negative" if stance == "positive" else "positive"
         reasons.append(f"negation: {quote(against)}")
@@ -211,3 +214,25 @@ def assessment(claim: ClaimSpec, view: View) -> Reading | None:
     return Reading(
         relation, 0.85, names, tuple(place_reasons(view, places[:1]) + reasons), own_tokens(claim, view)
     )
+
+
+def _judgement_denied(view: View, stance: Cue, disputes: list[Cue]) -> Cue | None:
+    """A denial predicated of the judgement after its stance: "the ISW assessment that it was sound is mistaken"."""
+    if not any(0 < stance.start - j.start <= _JUDGEMENT_WINDOW for j in view.mod("judgement")):
+        return None
+    return next(
+        (
+            d
+            for d in disputes
+            if 0 < d.start - stance.start <= _PREDICATE_WINDOW
+            and not negation_of(view, d.start)
+            and not any(stance.start < r.start < d.start for r in view.mod("reporting"))
+        ),
+        None,
+    )
+
+
+# How far (in words) a judgement noun may stand before its stance word ("the ISW assessment that the
+# defence of Bakhmut was sound"), and a denial after it ("... sound, is mistaken").
+_JUDGEMENT_WINDOW = 8
+_PREDICATE_WINDOW = 4
