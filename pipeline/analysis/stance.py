@@ -6,12 +6,13 @@ govern any of the topic's words ("the West did not send tanks"). Quantity: a fig
 period confirms, another figure updates (also when it rejects higher estimates); a revision or comparison
 ("revises", "far below", "значно менше") updates; an in-range figure disputed ("talking points", a denial with
 the claim's source named) contradicts, whoever is said to lose the soldiers; an in-range figure only retold
-("had warned") gives nothing; a figure needs the counted side as its subject or close by. Assessment: the
-claim's source must be named; the source's stance (turned round by a negation or a dispute in its clause:
-"wrong to call it sound", or by a denial right after it when a judgement noun precedes it: "the ISW assessment
-that it was sound is mistaken"; only retold, "прежняя оценка", it needs a change → updates), same → confirms,
-opposite → contradicts, opposite with "now" → updates; with no stance word, "<source> is wrong" contradicts
-and "<source> revised its view" updates.
+("had warned") gives nothing; a figure needs the counted side as its subject or close by, or no side named at
+all and soldiers or a baseline place in the sentence ("hundreds of soldiers a day are being lost").
+Assessment: the claim's source must be named; the source's stance (turned round by a negation or a dispute in
+its clause: "wrong to call it sound", or by a denial right after it when a judgement noun precedes it: "the
+ISW assessment that it was sound is mistaken"; only retold, "прежняя оценка", it needs a change → updates),
+same → confirms, opposite → contradicts, opposite with "now" → updates; with no stance word, "<source> is
+wrong" contradicts and "<source> revised its view" updates.
 """
 
 from __future__ import annotations
@@ -123,9 +124,14 @@ def quantity(claim: ClaimSpec, view: View) -> Reading | None:
     # "losses of Ukrainian troops": the counted side may stand after the topic word, if the figure is close
     near = abs(number.start - position) <= _FIGURE_WINDOW
     doer = agent or next((a for a in view.actors if a.value in claim.actors and near), None)
-    if doer is None:
+    # "hundreds a day are being lost": with no side named at all, the claim's one counted side is meant
+    sides = [a for a in view.actors if a.label == "actor" and a.value != claim.source]
+    at_war = bool(view.places or view.mod("personnel"))  # not "a bank losing millions a day"
+    if doer is None and (sides or len(claim.actors) != 1 or not at_war):
         return None
-    reasons.append(f"actor: {quote(doer)} → {doer.value}")
+    reasons.append(
+        f"actor: {quote(doer)} → {doer.value}" if doer else f"actor: implicit → {min(claim.actors)}"
+    )
     value = float(number.value)
     if any(m.start == number.end for m in view.mod("thousand")) and number.surface[:1].isdigit():
         value *= 1000  # "31 тисяча", "17 thousand"

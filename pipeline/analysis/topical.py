@@ -3,20 +3,21 @@
 A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a doer among
 its actors (or one of its places): that is how it keeps off sentences that merely share a word. A negation may
 govern any of the topic's words ("the West did not send tanks"). An actor followed by a verb of saying ("МИД
-России заявил, что...") is the speaker, not the doer. Activity: done → confirms, a stop or the claim's
-`update` phrase (end states: "reached its target", "now fighting") → updates, but a completion is the deed
-done unless it meets a target ("recruits completed the course" confirms); a stance only retold ("officials who
-earlier urged") gives nothing, unless it turned ("... now argue") → updates. Any kind called untrue by name
-("a mirage", "no sign of", "міф") → contradicts. Forecast: expected (or the claim's own confirm phrase: "all
-options on the table") → confirms, happened or failed ("never materialised", "так и не состоялось",
-"culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep
-defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
-a scope word by its event ("a major offensive"), else it is a local push ("no offensive in Zaporizhzhia"):
-nothing. History: recalled (also on an anniversary: "a year since liberation") → confirms, a bare "after/since
-the liberation" is a date and "returned" without the place as object or a side named is another sense
-("вернули животных"): nothing; undone by the other side → updates, a negated victory ("not a victory for
-Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is background:
-nothing, unless the main clause's other-side doer gains or attacks there → updates.
+России заявил, что...") is the speaker, not the doer; with no side named at all, an activity of several topic
+groups is its one natural actor's ("в Европе не готовят ударные бригады"). Activity: done → confirms, a stop
+or the claim's `update` phrase (end states: "reached its target", "now fighting") → updates, but a completion
+is the deed done unless it meets a target ("recruits completed the course" confirms); a stance only retold
+("officials who earlier urged") gives nothing, unless it turned ("... now argue") → updates. Any kind called
+untrue by name ("a mirage", "no sign of", "міф") → contradicts. Forecast: expected (or the claim's own confirm
+phrase: "all options on the table") → confirms, happened or failed ("never materialised", "так и не
+состоялось", "culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided
+to keep defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a
+place needs a scope word by its event ("a major offensive"), else it is a local push ("no offensive in
+Zaporizhzhia"): nothing. History: recalled (also on an anniversary: "a year since liberation") → confirms, a
+bare "after/since the liberation" is a date and "returned" without the place as object or a side named is
+another sense ("вернули животных"): nothing; undone by the other side → updates, a negated victory ("not a
+victory for Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is
+background: nothing, unless the main clause's other-side doer gains or attacks there → updates.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) ->
     if agent is not None and agent.value not in allowed and claim.kind != "history":
         return False  # someone else does it: Russia sending tanks is not the West sending them
     present = [a for a in view.actors if a.value in allowed]
-    if agent is None and not present and not claim.places:
+    if agent is None and not present and not claim.places and not _implicit_doer(claim, view):
         return False  # neither a doer nor a place: too little to tie the sentence to the claim
     others = [a for a in view.actors if a.label == "actor" and a.value not in allowed]
     if agent is None and not present and others and claim.kind == "activity":
@@ -67,6 +68,15 @@ def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) ->
     if shown is not None:
         reasons.append(f"actor: {quote(shown)} → {shown.value}")
     return True
+
+
+def _implicit_doer(claim: ClaimSpec, view: View) -> bool:
+    """A doerless activity ("в Европе не готовят бригады") is its one natural actor's, if no side is named.
+
+    Only for a topic of several groups (training + troops + abroad): one word ("trenches") is too little.
+    """
+    named = any(a.label == "actor" for a in view.actors)
+    return claim.kind == "activity" and claim.actor is not None and claim.groups > 1 and not named
 
 
 def topical(claim: ClaimSpec, view: View) -> Reading | None:
