@@ -8,16 +8,18 @@ groups is its one natural actor's ("в Европе не готовят удар
 or the claim's `update` phrase (end states: "reached its target", "now fighting") → updates, but a completion
 is the deed done unless it meets a target ("recruits completed the course" confirms); a stance only retold
 ("officials who earlier urged") gives nothing, unless it turned ("... now argue") → updates. Any kind called
-untrue by name ("a mirage", "no sign of", "міф") → contradicts. Forecast: expected (or the claim's own confirm
-phrase: "all options on the table") → confirms, happened or failed ("never materialised", "так и не
-состоялось", "culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided
-to keep defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a
-place needs a scope word by its event ("a major offensive"), else it is a local push ("no offensive in
-Zaporizhzhia"): nothing. History: recalled (also on an anniversary: "a year since liberation") → confirms, a
-bare "after/since the liberation" is a date and "returned" without the place as object or a side named is
-another sense ("вернули животных"): nothing; undone by the other side → updates, a negated victory ("not a
-victory for Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is
-background: nothing, unless the main clause's other-side doer gains or attacks there → updates.
+untrue by name ("a mirage", "no sign of", "міф") → contradicts; so does an activity whose topic is followed by
+a denial opening a reported clause ("the training is limited, and denied that it was preparing a strike
+force"), unless that clause reports a stop. Forecast: expected (or the claim's own confirm phrase: "all
+options on the table") → confirms, happened or failed ("never materialised", "так и не состоялось",
+"culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep
+defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
+a scope word by its event ("a major offensive"), else it is a local push ("no offensive in Zaporizhzhia"):
+nothing. History: recalled (also on an anniversary: "a year since liberation") → confirms, a bare "after/since
+the liberation" is a date and "returned" without the place as object or a side named is another sense
+("вернули животных"): nothing; undone by the other side → updates, a negated victory ("not a victory for
+Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is background:
+nothing, unless the main clause's other-side doer gains or attacks there → updates.
 """
 
 from __future__ import annotations
@@ -187,6 +189,13 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             reasons.append(f"{label}: {quote(hits[0])}")
             explicit = 0.15
             disputed = disputed or rel is Relation.CONTRADICTS
+    later = _later_denial(view, position)
+    if later is not None and not disputed and relation is Relation.CONFIRMS and claim.kind == "activity":
+        relation, disputed = (
+            Relation.CONTRADICTS,
+            True,
+        )  # "... training, and denied that it was preparing ..."
+        reasons.append(f"denial: {quote(later)}")
     # the claim's own dispute words ("on paper", "for show") are often denial words too: not a double flip
     flipped = relation if disputed or failed else flip(relation, view, position, reasons)
     if claim.kind == "forecast" and flipped is not relation and flipped is not Relation.UPDATES:
@@ -231,6 +240,18 @@ def _local(claim: ClaimSpec, view: View) -> bool:
 
 # How far (in words) before the event word a scope word still qualifies it ("a major new offensive").
 _SCOPE_WINDOW = 3
+
+
+def _later_denial(view: View, position: int) -> Cue | None:
+    """A denial after the topic that opens a reported clause: "said the training is limited and denied that"."""
+    light = view.tokens.light
+    for cue in view.mod("denial"):
+        opens = cue.end < len(light) and light[cue.end] in ("that", "що", "что")
+        # "denied that the courses had been halted" denies a stop: that keeps the activity going
+        stopped = any(e.start > cue.start and e.value in ("stop", "withdraw") for e in view.events)
+        if cue.start > position and opens and not stopped and not negation_of(view, cue.start):
+            return cue
+    return None
 
 
 def _retold(view: View, position: int) -> Cue | None:
