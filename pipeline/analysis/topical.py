@@ -10,8 +10,9 @@ is the deed done unless it meets a target ("recruits completed the course" confi
 ("officials who earlier urged") gives nothing, unless it turned ("... now argue") → updates. Any kind called
 untrue by name ("a mirage", "no sign of", "міф") → contradicts; so does an activity whose topic is followed by
 a denial opening a reported clause ("the training is limited, and denied that it was preparing a strike
-force"), unless that clause reports a stop. Forecast: expected (or the claim's own confirm phrase: "all
-options on the table") → confirms, happened or failed ("never materialised", "так и не состоялось",
+force"), unless that clause reports a stop, and a negated purpose after the topic ("trained abroad, but never
+preparation for an offensive", "не підготовка до наступу"). Forecast: expected (or the claim's own confirm
+phrase: "all options on the table") → confirms, happened or failed ("never materialised", "так и не состоялось",
 "culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep
 defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
 a scope word by its event ("a major offensive"), else it is a local push ("no offensive in Zaporizhzhia"):
@@ -20,6 +21,9 @@ the liberation" is a date and "returned" without the place as object or a side n
 ("вернули животных"): nothing; undone by the other side → updates, a negated victory ("not a victory for
 Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is background:
 nothing, unless the main clause's other-side doer gains or attacks there → updates.
+
+`quantity` and `assessment` (stance.py) are re-exported here (`__all__`) so relation.py reads every topic kind
+from one module.
 """
 
 from __future__ import annotations
@@ -196,6 +200,13 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             True,
         )  # "... training, and denied that it was preparing ..."
         reasons.append(f"denial: {quote(later)}")
+    purpose = _denied_purpose(view, position)
+    if purpose is not None and not disputed and relation is Relation.CONFIRMS and claim.kind == "activity":
+        relation, disputed = (
+            Relation.CONTRADICTS,
+            True,
+        )  # "trained abroad, but never preparation for an offensive"
+        reasons.append(f"purpose denied: {quote(purpose)}")
     # the claim's own dispute words ("on paper", "for show") are often denial words too: not a double flip
     flipped = relation if disputed or failed else flip(relation, view, position, reasons)
     if claim.kind == "forecast" and flipped is not relation and flipped is not Relation.UPDATES:
@@ -250,6 +261,14 @@ def _later_denial(view: View, position: int) -> Cue | None:
         # "denied that the courses had been halted" denies a stop: that keeps the activity going
         stopped = any(e.start > cue.start and e.value in ("stop", "withdraw") for e in view.events)
         if cue.start > position and opens and not stopped and not negation_of(view, cue.start):
+            return cue
+    return None
+
+
+def _denied_purpose(view: View, position: int) -> Cue | None:
+    """A negated purpose at or after the topic: "the courses were never preparation for an offensive"."""
+    for cue in view.mod("purpose"):
+        if cue.start >= position and negation_of(view, cue.start):
             return cue
     return None
 
