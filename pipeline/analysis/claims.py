@@ -93,6 +93,7 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         for name, table in control.get(section, {}).items():
             lexicon.add(f"{'ev' if section == 'events' else 'mod'}:{name}", _phrases(table))
     lexicon.add("noevent", _phrases(control.get("not_event", {})))
+    lexicon.add("ignore", _phrases(control.get("ignore", {})))  # "in May": a month, not a modal
     possessed = {
         normalise(w): name for name, table in control.get("possessed", {}).items() for w in _phrases(table)
     }

@@ -97,7 +97,17 @@ class Reading:
     settles: bool = False  # a decision that closes the question outranks restatements of it
 
 
-_FLIP = {Relation.CONFIRMS: Relation.CONTRADICTS, Relation.UPDATES: Relation.CONFIRMS}
+# What a negated or denied reading becomes. The relation is what the event would say if it happened:
+# - confirms (the baseline state: "holds X", "training goes on") denied → contradicts;
+# - updates (a change: a stop or halt, a capture by the rival, a withdrawal, a delivery delayed)
+#   denied → confirms: "denied that the courses had been halted", "заперечили, що постачання
+#   зупинено", "denied that Russia took X" say the baseline state stands, not that it changed;
+# - contradicts denied → nothing (a double negative is too weak to read).
+_FLIP: dict[Relation, Relation | None] = {
+    Relation.CONFIRMS: Relation.CONTRADICTS,
+    Relation.UPDATES: Relation.CONFIRMS,
+    Relation.CONTRADICTS: None,
+}
 
 
 def quote(cue: Cue) -> str:
@@ -194,7 +204,9 @@ def denial_of(view: View, start: int) -> Cue | None:
         # its troops hold it" does not: the denial already has its object
         reaches = clauses[start] == clauses[cue.start] or (
             _same_statement(view, cue.start, start)
-            and not any(cue.start < p < start for p in anchors)
+            # an event noun right before the cue is one phrase with it ("постачання танків", "supplies
+            # of tanks"), not an object the denial already took
+            and not any(cue.start < p < start - 1 for p in anchors)
             and not any(cue.start < r.start < start for r in view.mod("reporting"))  # "... and said that"
         )
         if (follows and start > cue.start and reaches) or (not follows and start < cue.start):
@@ -213,6 +225,7 @@ def _same_statement(view: View, a: int, b: int) -> bool:
 
 
 def flip(relation: Relation, view: View, start: int, reasons: list[str]) -> Relation | None:
+    """The relation once a negation or denial of the cue at `start` is applied (`_FLIP`; "no longer" updates)."""
     negation, denial = negation_of(view, start), denial_of(view, start)
     if negation:
         reasons.append(f"negation: {quote(negation)}")
@@ -224,6 +237,28 @@ def flip(relation: Relation, view: View, start: int, reasons: list[str]) -> Rela
             return Relation.UPDATES  # "no longer holds"
         return _FLIP.get(relation)
     return relation
+
+
+def dated_by(view: View, start: int) -> Cue | None:
+    """An "after/since/після/после" whose phrase holds the cue at `start`: the event only dates the news.
+
+    Right after the marker ("momentum after Soledar"), or anywhere in a phrase the marker opens, up to
+    the clause break or the next event ("After the liberation of X, deminers…", "після того як
+    росіяни захопили X, …").
+    """
+    clauses = view.tokens.clauses
+    for cue in view.mod("after"):
+        if 0 <= start - cue.end <= 1:
+            return cue
+        opening = cue.start == 0 or clauses[cue.start - 1] != clauses[cue.start]
+        if (
+            opening
+            and cue.end <= start
+            and clauses[cue.start] == clauses[start]
+            and not any(cue.end <= e.start < start for e in view.events)
+        ):
+            return cue
+    return None
 
 
 def modalised(view: View, start: int, decision: bool = True) -> bool:

@@ -28,7 +28,8 @@ troops are being trained", "Ніхто не радив"; or a postposed "не б
 event) and reported denial (denied, спростував, опроверг;
 applying to what follows it in its clause, or in a reported clause it opens with "that/що/что" when no
 event or new verb of saying comes between, or to what precedes when nothing follows) flip a reading: a denied
-confirmation contradicts, a denied update confirms. "No longer" turns a negated hold into an update.
+confirmation contradicts, a denied update (a stop, a halt, a capture by the rival, a withdrawal)
+confirms the baseline state, a denied contradiction gives nothing (`reading._FLIP`). "No longer" turns a negated hold into an update.
 
 Actor roles: the doer is the actor after "by/to/силами", else the nearest actor before the cue that
 is not the object of a preposition ("in Ukraine", "проти Росії"), else one right after it (Russian
@@ -47,8 +48,10 @@ claim named in the sentence ("Пригожин: Артемовск наш"); wit
 Within a sentence the strongest event wins; a change of hands that updates the claim (captured,
 withdrew, retook) outranks an encirclement or attack reading beside it.
 
-An event right after "after/після/после" only dates the news: it is read only when no other event
-gives a reading ("the advance after the capture of X slowed" → the slowdown). For a captured place, a
+An event right after "after/після/после", or inside a phrase such a marker opens (up to the clause
+break or the next event: "After the liberation of X, deminers…", "після того як росіяни захопили X, …")
+only dates the news: it is read only when no other event gives a reading ("the advance after the
+capture of X slowed" → the slowdown). For a captured place, a
 stop of the holder's advance in the same clause, or after "after X", updates (the pace since changed).
 
 A claim place used as a landmark ("villages north of Bakhmut", "під Бахмутом") speaks to the
@@ -78,6 +81,7 @@ from pipeline.analysis.reading import (
     View,
     agent_of,
     attempted,
+    dated_by,
     denial_of,
     flip,
     is_near,
@@ -158,9 +162,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     # events right after "after/після/после" come last: they count only when nothing else does (unless
     # negated: "did not accelerate after the capture of X" disputes what the capture brought)
     dated = {
-        e.start
-        for e in view.events
-        if any(0 <= e.start - m.end <= 1 for m in view.mod("after")) and not negation_of(view, e.start)
+        e.start for e in view.events if dated_by(view, e.start) is not None and not negation_of(view, e.start)
     }
     for event in sorted(view.events, key=lambda e: e.start in dated):
         place = nearest_place(view, event)
