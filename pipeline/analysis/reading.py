@@ -308,5 +308,10 @@ def nearest_place(view: View, cue: Cue) -> PlaceHit | None:
 def is_near(view: View, hit: PlaceHit) -> bool:
     inside = {i for e in view.events for i in range(e.start, e.end)}  # "the ring around X" is one event
     before = any(hit.start - 3 <= c.end <= hit.start and c.start not in inside for c in view.mod("near"))
-    after = any(hit.end <= c.start <= hit.end + 1 for c in view.mod("near_after"))
+    # "Bakhmut's eastern edge", not "Bakhmut, the eastern town": an apposition after a break is the place itself
+    clause = view.tokens.clauses[hit.start]
+    after = any(
+        hit.end <= c.start <= hit.end + 1 and view.tokens.clauses[c.start] == clause
+        for c in view.mod("near_after")
+    )
     return before or after

@@ -279,8 +279,12 @@ def _control_event(
         reasons.append(f"event: {quote(event)} → {name} by {keeper}")
         if keeper == claim.holder:
             return Relation.CONFIRMS
-        if not captured and any(c.end == place.start for c in view.mod("direction_adjective")):
-            return Relation.CONFIRMS  # "holds eastern X": the town is split, the fight goes on
+        clause = view.tokens.clauses[place.start]
+        if not captured and any(
+            place.start - 3 <= c.end <= place.start and view.tokens.clauses[c.start] == clause
+            for c in view.mod("direction_adjective")
+        ):
+            return Relation.CONFIRMS  # "holds eastern X", "the eastern half of X": the town is split
         if captured and continuity:
             reasons.append(f"continuity: {quote(continuity[0])}")
             return Relation.CONTRADICTS
