@@ -3,16 +3,18 @@
 A topic claim needs every one of its topic phrase groups (and topic events) in the sentence, and a doer among
 its actors (or one of its places): that is how it keeps off sentences that merely share a word. A negation may
 govern any of the topic's words ("the West did not send tanks"). An actor followed by a verb of saying ("МИД
-России заявил, что...") is the speaker, not the doer; with no side named at all, an activity of several topic
-groups is its one natural actor's ("в Европе не готовят ударные бригады"). Activity: done → confirms, a stop
-or the claim's `update` phrase (end states: "reached its target", "now fighting") → updates, but a completion
-is the deed done unless it meets a target ("recruits completed the course" confirms); a stance only retold
-("officials who earlier urged") gives nothing, unless it turned ("... now argue") → updates. Any kind called
-untrue by name ("a mirage", "no sign of", "міф") → contradicts; so does an activity whose topic is followed by
-a denial opening a reported clause ("the training is limited, and denied that it was preparing a strike
-force"), unless that clause reports a stop, and a negated purpose after the topic ("trained abroad, but never
-preparation for an offensive", "не підготовка до наступу"). Forecast: expected (or the claim's own confirm
-phrase: "all options on the table") → confirms, happened or failed ("never materialised", "так и не состоялось",
+России заявил, что...") is the speaker, not the doer, and another side named between the speaker and the topic
+owns the deed ("Moscow said Ukrainian soldiers train for a spring offensive" is no Russian one); with no side
+named at all, an activity of several topic groups is its one natural actor's ("в Европе не готовят ударные
+бригады"). Activity: done → confirms, a stop or the claim's `update` phrase (end states: "reached its
+target", "now fighting") → updates, but a completion is the deed done unless it meets a target ("recruits
+completed the course" confirms); a stance only retold ("officials who earlier urged") gives nothing, unless it
+turned ("... now argue") → updates. Any kind called untrue by name ("a mirage", "no sign of", "міф") →
+contradicts; so does an activity whose topic is followed by a denial opening a reported clause ("the
+training is limited, and denied that it was preparing a strike force"), unless that clause reports a stop,
+and a negated purpose after the topic ("trained abroad, but never preparation for an offensive", "не
+підготовка до наступу"). Forecast: expected (or the claim's own confirm phrase: "all options on the table") →
+confirms, happened or failed ("never materialised", "так и не состоялось",
 "culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep
 defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
 a scope word by its event ("a major offensive"), else it is a local push ("no offensive in Zaporizhzhia"):
@@ -58,10 +60,16 @@ __all__ = ["assessment", "quantity", "topical"]  # relation.py reads all three k
 def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) -> bool:
     allowed = claim.actors | {a for a in (claim.actor, claim.source) if a}
     agent = agent_of(view, position, position + 1, passive=False)
+    speaker = None
     if agent is not None and any(
         agent.end <= r.start <= agent.end + 3 and r.end <= position for r in view.mod("reporting")
     ):
-        agent = None  # "Russia's foreign ministry said that ... tanks": who speaks, not who sends
+        # "Russia's foreign ministry said that ... tanks": who speaks, not who sends
+        speaker, agent = agent, None
+    between = [a for a in view.actors if speaker and speaker.end <= a.start < position]
+    if any(a.value not in allowed for a in between):
+        # "Moscow said Ukrainian soldiers train for a spring offensive": the deed is the side named
+        return False
     if agent is not None and agent.value not in allowed and claim.kind != "history":
         return False  # someone else does it: Russia sending tanks is not the West sending them
     present = [a for a in view.actors if a.value in allowed]
