@@ -201,20 +201,14 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             reasons.append(f"{label}: {quote(hits[0])}")
             explicit = 0.15
             disputed = disputed or rel is Relation.CONTRADICTS
-    later = _later_denial(view, position)
-    if later is not None and not disputed and relation is Relation.CONFIRMS and claim.kind == "activity":
-        relation, disputed = (
-            Relation.CONTRADICTS,
-            True,
-        )  # "... training, and denied that it was preparing ..."
-        reasons.append(f"denial: {quote(later)}")
-    purpose = _denied_purpose(view, position)
-    if purpose is not None and not disputed and relation is Relation.CONFIRMS and claim.kind == "activity":
-        relation, disputed = (
-            Relation.CONTRADICTS,
-            True,
-        )  # "trained abroad, but never preparation for an offensive"
-        reasons.append(f"purpose denied: {quote(purpose)}")
+    if not disputed and relation is Relation.CONFIRMS and claim.kind == "activity":
+        # "... training, and denied that it was preparing ..."; "trained abroad, but never preparation for an offensive"
+        for label, find in (("denial", _later_denial), ("purpose denied", _denied_purpose)):
+            against = find(view, position)
+            if against is not None:
+                relation, disputed = Relation.CONTRADICTS, True
+                reasons.append(f"{label}: {quote(against)}")
+                break
     # the claim's own dispute words ("on paper", "for show") are often denial words too: not a double flip
     flipped = relation if disputed or failed else flip(relation, view, position, reasons)
     if claim.kind == "forecast" and flipped is not relation and flipped is not Relation.UPDATES:
