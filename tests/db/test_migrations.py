@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -12,10 +10,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from pipeline.db import check_schema, create_db_engine, ensure_schema, migrate
+from pipeline.db import check_schema, ensure_schema, migrate
 from pipeline.db.engine import MIGRATIONS_DIR
 from pipeline.db.models import metadata
 from pipeline.errors import DatabaseError
+from tests.db.concurrently import run_at_once
 
 HEAD = "0001"
 TABLES = {"alembic_version", "feed", "item", "item_source", "finding"}
@@ -70,24 +69,5 @@ def test_schema_from_a_newer_version_is_refused(engine: Engine) -> None:
 
 def test_concurrent_first_runs_migrate_once(database_url: str) -> None:
     # Two `run --once` on a fresh machine at the same time: both succeed, one creates the tables.
-    engines = [create_db_engine(database_url) for _ in range(3)]
-    barrier = threading.Barrier(len(engines))
-    results: list[str] = []
-    errors: list[BaseException] = []
-
-    def work(engine: Engine) -> None:
-        try:
-            barrier.wait()
-            results.append(migrate(engine))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(engine,)) for engine in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for engine in engines:
-        engine.dispose()
-    assert errors == []
-    assert results == [HEAD] * len(engines)
+    results = run_at_once(database_url, 3, lambda _, engine: migrate(engine))
+    assert results == [HEAD] * 3

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -14,8 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
 
 from pipeline.config import FeedConfig
-from pipeline.db import NewItem, Store, create_db_engine
+from pipeline.db import NewItem, Store
 from pipeline.records import FetchResult, Finding, Relation, ReviewState
+from tests.db.concurrently import run_at_once
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -169,29 +169,13 @@ def test_add_items_for_unknown_feed_is_a_bug(store: Store) -> None:
 def test_concurrent_writers_never_duplicate(database_url: str, store: Store) -> None:
     # Two "processes" (separate engines) store overlapping batches from both feeds at once.
     batch = [item(n) for n in range(40)]
-    engines = [create_db_engine(database_url) for _ in range(4)]
-    barrier = threading.Barrier(len(engines))
-    results: list[int] = []
-    errors: list[BaseException] = []
 
-    def work(index: int) -> None:
-        try:
-            worker = Store(engines[index])
-            barrier.wait()
-            feed = "alpha" if index % 2 else "beta"
-            ordered = batch if index < 2 else list(reversed(batch))
-            results.append(len(worker.add_items(feed, ordered, now=NOW)))
-        except BaseException as exc:
-            errors.append(exc)
+    def work(index: int, engine: Engine) -> int:
+        feed = "alpha" if index % 2 else "beta"
+        ordered = batch if index < 2 else list(reversed(batch))
+        return len(Store(engine).add_items(feed, ordered, now=NOW))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(engines))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for engine in engines:
-        engine.dispose()
-    assert errors == []
+    results = run_at_once(database_url, 4, work)
     assert sum(results) == 40
     assert store.counts()["items"] == 40
 
