@@ -22,9 +22,9 @@ class Relation(StrEnum):
 class ReviewState(StrEnum):
     """An analyst's decision on a finding."""
 
-    NEW = "new"
+    PENDING = "pending"
     ACCEPTED = "accepted"
-    REJECTED = "rejected"
+    DISMISSED = "dismissed"
 
 
 @dataclass(frozen=True, slots=True)

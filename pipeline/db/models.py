@@ -79,7 +79,7 @@ class ItemRow(SQLModel, table=True):
     feed_id: int = Field(sa_type=Integer, foreign_key="feed.id", nullable=False)  # the first feed
     title: str = Field(sa_type=Text, nullable=False)
     summary: str = Field(sa_type=Text, nullable=False)
-    published: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    published: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     fetched: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     content_hash: str = Field(sa_type=Text, nullable=False, index=True)
     # The id of the first item of its syndicated story (its own id when original). NULL only
@@ -112,13 +112,13 @@ class FindingRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(sa_type=Integer, foreign_key="item.id", ondelete="CASCADE", nullable=False)
-    claim_id: str = Field(sa_type=Text, nullable=False)
+    claim_id: str = Field(sa_type=Text, nullable=False, index=True)
     relation: str = Field(sa_type=Text, nullable=False)
     places: str = Field(default="[]", sa_type=Text, nullable=False)  # JSON list of canonical names
     evidence: str = Field(sa_type=Text, nullable=False)
     score: float = Field(sa_type=Float, nullable=False)
     reasons: str = Field(default="[]", sa_type=Text, nullable=False)  # JSON list
-    review_state: str = Field(default="new", sa_type=Text, nullable=False)
+    review_state: str = Field(default="pending", sa_type=Text, nullable=False)  # ReviewState
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     note: str | None = Field(default=None, sa_type=Text)
     created: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)

@@ -57,6 +57,7 @@ class StoredFinding:
     note: str | None
     created: datetime
     updated: datetime  # last time analysis or review changed it
+    story_id: int  # the item's story: syndicated copies share the first copy's id
     title: str  # the item's
     url: str  # the item's, as published (else canonical)
     published: datetime  # the item's

@@ -267,7 +267,7 @@ class Store:
                         setattr(row, key, value)
                     row.updated = now
             for claim_id, row in existing.items():
-                if claim_id not in best and row.review_state == ReviewState.NEW:
+                if claim_id not in best and row.review_state == ReviewState.PENDING:
                     session.delete(row)
             item.analysed_at = now
         return new_rows
@@ -287,25 +287,64 @@ class Store:
             return True
 
     def findings(
-        self, since: datetime | None = None, *, found_since: datetime | None = None
+        self,
+        since: datetime | None = None,
+        *,
+        until: datetime | None = None,
+        found_since: datetime | None = None,
+        claim_id: str | None = None,
+        review: Sequence[ReviewState] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[StoredFinding]:
-        """Findings, newest report first; `since` filters on the item's publication time,
-        `found_since` on when the finding was created or last changed (for digests)."""
+        """Findings, newest report first.
+
+        `since` (inclusive) and `until` (exclusive) filter on the item's publication time (its
+        fetch time when the feed gave none); `found_since` on when the finding was created or
+        last changed (for digests); `claim_id` and `review` narrow further; `limit`/`offset` page.
+        """
         statement = (
             select(FindingRow, ItemRow, FeedRow.name)
             .join(ItemRow, col(FindingRow.item_id) == col(ItemRow.id))
             .join(FeedRow, col(ItemRow.feed_id) == col(FeedRow.id))
-            .order_by(col(ItemRow.published).desc(), col(FindingRow.id))
+            .order_by(col(ItemRow.published).desc(), col(FindingRow.id).desc())
+            .offset(offset)
+            .limit(limit)
         )
         if since is not None:
             statement = statement.where(col(ItemRow.published) >= since)
+        if until is not None:
+            statement = statement.where(col(ItemRow.published) < until)
         if found_since is not None:
             statement = statement.where(col(FindingRow.updated) >= found_since)
+        if claim_id is not None:
+            statement = statement.where(col(FindingRow.claim_id) == claim_id)
+        if review is not None:
+            statement = statement.where(col(FindingRow.review_state).in_([state.value for state in review]))
         with self._transaction(write=False) as session:
             return [
                 _stored_finding(row, item, feed_name)
                 for row, item, feed_name in session.exec(statement).all()
             ]
+
+    def finding(self, finding_id: int) -> StoredFinding | None:
+        """One finding by id, or None."""
+        statement = (
+            select(FindingRow, ItemRow, FeedRow.name)
+            .join(ItemRow, col(FindingRow.item_id) == col(ItemRow.id))
+            .join(FeedRow, col(ItemRow.feed_id) == col(FeedRow.id))
+            .where(col(FindingRow.id) == finding_id)
+        )
+        with self._transaction(write=False) as session:
+            found = session.exec(statement).first()
+            return None if found is None else _stored_finding(*found)
+
+    def count_items(self, since: datetime, until: datetime) -> int:
+        """How many items were published in [since, until)."""
+        published = col(ItemRow.published)
+        statement = select(func.count()).select_from(ItemRow).where(published >= since, published < until)
+        with self._transaction(write=False) as session:
+            return session.exec(statement).one()
 
     def counts(self) -> dict[str, int]:
         """How many configured feeds, items, stories and findings are stored."""
@@ -425,6 +464,7 @@ def _stored_finding(row: FindingRow, item: ItemRow, feed_name: str) -> StoredFin
         note=row.note,
         created=row.created,
         updated=row.updated,
+        story_id=item.story_id if item.story_id is not None else row.item_id,
         title=item.title,
         url=item.url or item.canonical_url,
         published=item.published,

@@ -16,7 +16,7 @@ from pipeline.db.models import metadata
 from pipeline.errors import DatabaseError
 from tests.db.concurrently import run_at_once
 
-HEAD = "0001"
+HEAD = "0002"
 TABLES = {"alembic_version", "feed", "item", "item_source", "finding"}
 
 
@@ -57,6 +57,40 @@ def test_downgrade_then_upgrade_again(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     assert migrate(engine) == HEAD
     check_schema(engine)
+
+
+def test_0002_renames_review_states_in_place(engine: Engine) -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO feed (name, active, consecutive_failures, items_seen, created) VALUES ('f', true, 0, 0, '2024-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO item (canonical_url, feed_id, title, summary, published, fetched, content_hash, flags)"
+                " VALUES ('u', 1, 't', 's', '2024-01-01', '2024-01-01', 'h', '')"
+            )
+        )
+        for claim, state in (("a", "new"), ("b", "accepted"), ("c", "rejected")):
+            connection.execute(
+                text(
+                    "INSERT INTO finding (item_id, claim_id, relation, places, evidence, score, reasons,"
+                    " review_state, created, updated) VALUES (1, :claim, 'confirms', '[]', 'e', 0.5, '[]',"
+                    " :state, '2024-01-01', '2024-01-01')"
+                ),
+                {"claim": claim, "state": state},
+            )
+    assert migrate(engine) == HEAD
+    with engine.connect() as connection:
+        states = connection.execute(
+            text("SELECT claim_id, review_state FROM finding ORDER BY claim_id")
+        ).all()
+    assert [tuple(row) for row in states] == [("a", "pending"), ("b", "accepted"), ("c", "dismissed")]
 
 
 def test_schema_from_a_newer_version_is_refused(engine: Engine) -> None:

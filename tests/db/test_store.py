@@ -360,7 +360,7 @@ def test_reanalysis_updates_in_place_and_keeps_reviews(store: Store) -> None:
     store.save_findings(stored.id, [finding("a"), finding("b"), finding("c")], now=NOW)
     by_claim = {f.claim_id: f for f in store.findings()}
     assert store.set_review(by_claim["a"].id, ReviewState.ACCEPTED, now=NOW, note="checked with ISW")
-    assert store.set_review(by_claim["b"].id, ReviewState.REJECTED, now=NOW)
+    assert store.set_review(by_claim["b"].id, ReviewState.DISMISSED, now=NOW)
     assert not store.set_review(999_999, ReviewState.ACCEPTED, now=NOW)
 
     later = NOW + timedelta(days=1)
@@ -379,8 +379,8 @@ def test_reanalysis_updates_in_place_and_keeps_reviews(store: Store) -> None:
     )
     assert (a.review_state, a.note, a.reviewed_at) == (ReviewState.ACCEPTED, "checked with ISW", NOW)
     assert (a.created, a.updated) == (NOW, later)
-    assert after["b"].review_state == ReviewState.REJECTED
-    assert after["d"].review_state == ReviewState.NEW
+    assert after["b"].review_state == ReviewState.DISMISSED
+    assert after["d"].review_state == ReviewState.PENDING
 
 
 def test_one_finding_per_claim_keeps_the_strongest(store: Store) -> None:
@@ -405,7 +405,7 @@ def test_stored_finding_carries_item_and_round_trips(store: Store) -> None:
     )
     as_json = json.loads(json.dumps(saved.to_dict()))
     assert as_json["relation"] == "confirms"
-    assert as_json["review_state"] == "new"
+    assert as_json["review_state"] == "pending"
     assert as_json["places"] == ["Soledar", "Бахмут"]
     assert as_json["published"] == stored.published.isoformat()
 
@@ -424,6 +424,34 @@ def test_findings_since_published_and_found_since(store: Store) -> None:
     assert [f.item_id for f in store.findings()] == [new.id, old.id]  # newest report first
     assert [f.item_id for f in store.findings(since=datetime(2023, 1, 26, tzinfo=UTC))] == [new.id]
     assert [f.item_id for f in store.findings(found_since=NOW + timedelta(hours=1))] == [new.id]
+
+
+def test_findings_window_is_half_open_and_narrows_by_claim_review_and_page(store: Store) -> None:
+    day = datetime(2023, 2, 10, tzinfo=UTC)
+    stored = store.add_items(
+        "alpha",
+        [item(n, published=day + timedelta(hours=6 * n)) for n in range(6)],  # 00:00 ... day+1 06:00
+        now=NOW,
+    )
+    for n, one in enumerate(stored):
+        store.save_findings(one.id, [finding("a" if n % 2 else "b")], now=NOW)
+    until = day + timedelta(days=1)
+    in_day = store.findings(since=day, until=until)
+    assert [f.published for f in in_day] == [day + timedelta(hours=h) for h in (18, 12, 6, 0)]
+    assert store.count_items(day, until) == 4
+    assert {f.claim_id for f in store.findings(since=day, until=until, claim_id="a")} == {"a"}
+    first = store.findings(since=day, until=until)[0]
+    store.set_review(first.id, ReviewState.DISMISSED, now=NOW)
+    kept = store.findings(since=day, until=until, review=[ReviewState.PENDING, ReviewState.ACCEPTED])
+    assert first.id not in {f.id for f in kept}
+    assert len(kept) == 3
+    page = store.findings(limit=2, offset=2)
+    assert [f.id for f in page] == [f.id for f in store.findings()][2:4]
+    again = store.finding(first.id)
+    assert again is not None
+    assert again.review_state == ReviewState.DISMISSED
+    assert again.story_id == first.item_id
+    assert store.finding(999_999) is None
 
 
 def test_save_findings_for_missing_item_is_a_bug(store: Store) -> None:
