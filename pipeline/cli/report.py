@@ -1,0 +1,3 @@
+"""`report`: the change report for a window, as JSON, Markdown or HTML."""
+
+from __future__ import annotations
