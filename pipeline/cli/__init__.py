@@ -8,11 +8,11 @@ One module per group of commands; importing them registers their commands on `ap
 
 from __future__ import annotations
 
-from pipeline.cli import analysis, baseline, feeds, report, review, run, web
+from pipeline.cli import analysis, baseline, doctor, feeds, report, review, run, web
 from pipeline.cli._shared import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (analysis, baseline, feeds, report, review, run, web)
+_COMMAND_MODULES = (analysis, baseline, doctor, feeds, report, review, run, web)
 
 
 def main() -> None:
