@@ -10,9 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.errors import ConfigError
 from pipeline.tomlfile import read_toml, validation_lines
@@ -88,6 +96,40 @@ class AnalysisSettings(BaseModel):
     syndication_min_similarity: Annotated[float, Field(ge=0, le=100)] = 92.0
 
 
+ReportFormat = Literal["html", "md", "json"]
+
+
+def _all_formats() -> list[ReportFormat]:
+    return ["html", "md", "json"]
+
+
+class ReportConfig(BaseModel):
+    """Where `serve` writes the daily report and in which formats."""
+
+    model_config = _Strict
+    # Relative to the current directory, like the SQLite database: `reports/YYYY-MM-DD.html` beside `data/`.
+    directory: Path = Path("reports")
+    formats: Annotated[list[ReportFormat], Field(min_length=1)] = Field(default_factory=_all_formats)
+
+    @field_validator("formats")
+    @classmethod
+    def _unique_formats(cls, formats: list[ReportFormat]) -> list[ReportFormat]:
+        if len(set(formats)) != len(formats):
+            raise ValueError("each format once")
+        return formats
+
+
+class NotifyConfig(BaseModel):
+    """Where the daily report is sent (apprise URLs) and how hard delivery is tried."""
+
+    model_config = _Strict
+    # SecretStr: a token in a URL never shows in a repr, a log line or an error message.
+    urls: list[SecretStr] = Field(default_factory=list)
+    attach: Literal["html", "md", "json", "none"] = "html"  # the report file attached where supported
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    retry_delay_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0  # doubled on each retry
+
+
 class FeedConfig(BaseModel):
     """One feed: a URL, or a local file for offline use."""
 
@@ -124,6 +166,8 @@ class Config(BaseModel):
     schedule: ScheduleConfig = ScheduleConfig()
     fetch: FetchSettings = FetchSettings()
     analysis: AnalysisSettings = AnalysisSettings()
+    report: ReportConfig = ReportConfig()
+    notify: NotifyConfig = NotifyConfig()
     feeds: list[FeedConfig] = Field(default_factory=list)
 
     @field_validator("feeds")
@@ -143,11 +187,64 @@ def load_config(path: Path, environ: Mapping[str, str]) -> Config:
         raw.setdefault("database", {})
         if isinstance(raw["database"], dict):
             raw["database"]["url"] = environ[DATABASE_URL_ENV]
+    problems = [f"{path}: {problem}" for problem in _expand_notify_urls(raw, environ)]
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError("\n".join(validation_lines(str(path), exc))) from None
+        problems += validation_lines(str(path), exc)
+    else:
+        problems += [f"{path}: {problem}" for problem in _cross_checks(config)]
+    if problems:
+        raise ConfigError("\n".join(problems))
     return _resolve_paths(config, path.parent)
+
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://\S")
+
+
+def _expand_notify_urls(raw: dict[str, Any], environ: Mapping[str, str]) -> list[str]:
+    """Fill `${VAR}` in `notify.urls` from `environ`, in place; problems name key and variable, never a value."""
+    notify = raw.get("notify")
+    if not isinstance(notify, dict) or not isinstance(notify.get("urls"), list):
+        return []  # pydantic reports a wrong shape
+    problems = []
+    urls: list[object] = notify["urls"]
+    for index, url in enumerate(urls):
+        if not isinstance(url, str):
+            continue
+        key = f"notify.urls[{index}]"
+        missing = sorted({name for name in _PLACEHOLDER.findall(url) if not environ.get(name)})
+        if missing:
+            names = (
+                f"variable {missing[0]} is" if len(missing) == 1 else f"variables {', '.join(missing)} are"
+            )
+            problems.append(f"{key}: environment {names} not set (export it before starting newswatch)")
+            continue
+        urls[index] = expanded = _PLACEHOLDER.sub(lambda match: environ[match[1]], url)
+        if not _SCHEME.match(expanded):
+            problems.append(
+                f"{key}: not an apprise URL such as 'ntfy://topic' or 'mailtos://user:${{PASSWORD}}@host' "
+                "(see https://github.com/caronc/apprise/wiki)"
+            )
+    return problems
+
+
+def _cross_checks(config: Config) -> list[str]:
+    """Problems that span sections."""
+    notify = config.notify
+    if notify.urls and notify.attach != "none" and notify.attach not in config.report.formats:
+        return [
+            f"notify.attach: {notify.attach!r} is not among report.formats "
+            f'({", ".join(config.report.formats)}); add it there or set attach = "none"'
+        ]
+    return []
+
+
+def url_scheme(url: str) -> str:
+    """The scheme of a URL (`slack`, `mailtos`), the only part of a notification URL safe to log."""
+    match = _SCHEME.match(url)
+    return match[1].lower() if match else "?"
 
 
 def _resolve(path: Path, config_dir: Path) -> Path:

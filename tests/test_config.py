@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Config, describe_url, load_config, sqlite_path
+from pipeline.config import Config, describe_url, load_config, sqlite_path, url_scheme
 from pipeline.errors import ConfigError
 
 
@@ -80,3 +80,68 @@ def test_sqlite_path() -> None:
     assert sqlite_path("sqlite:////abs/x.db") == Path("/abs/x.db")
     assert sqlite_path("sqlite:///:memory:") is None
     assert sqlite_path("postgresql://h/db") is None
+
+
+def test_report_and_notify_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""), {})
+    assert config.report.directory == Path("reports")
+    assert config.report.formats == ["html", "md", "json"]
+    assert config.notify.urls == []
+    assert config.notify.attach == "html"
+
+
+def test_notify_urls_expand_environment_variables_and_stay_secret(tmp_path: Path) -> None:
+    text = (
+        '[notify]\nurls = ["ntfy://newswatch-${TOPIC}", "mailtos://analyst:${SMTP_PASSWORD}@mail.example"]\n'
+        "retries = 3\nretry_delay_seconds = 0.5\n"
+    )
+    environ = {"TOPIC": "daily", "SMTP_PASSWORD": "hunter2-secret"}
+    config = load_config(write(tmp_path, text), environ)
+    urls = [url.get_secret_value() for url in config.notify.urls]
+    assert urls == ["ntfy://newswatch-daily", "mailtos://analyst:hunter2-secret@mail.example"]
+    assert (config.notify.retries, config.notify.retry_delay_seconds) == (3, 0.5)
+    assert "hunter2-secret" not in repr(config) + str(config.model_dump())
+    assert url_scheme(urls[1]) == "mailtos"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[notify]\nurls = ["slack://${SLACK_TOKEN}/#news"]\n',
+            "notify.urls[0]: environment variable SLACK_TOKEN is not set",
+        ),
+        (
+            '[notify]\nurls = ["ntfy://t", "json://${A}:${B}@h"]\n',
+            "notify.urls[1]: environment variables A, B are not set",
+        ),
+        ('[notify]\nurls = ["hunter2-secret.example/hook"]\n', "notify.urls[0]: not an apprise URL"),
+        ('[notify]\nurls = "ntfy://t"\n', "notify.urls: Input should be a valid list"),
+        ('[notify]\nurl = ["ntfy://t"]\n', "notify.url: unknown key"),
+        ("[notify]\nretries = -1\n", "notify.retries: Input should be greater than or equal to 0"),
+        ('[notify]\nattach = "pdf"\n', "notify.attach: not one of the allowed values"),
+        (
+            '[report]\nformats = ["md"]\n[notify]\nurls = ["ntfy://t"]\n',
+            "notify.attach: 'html' is not among report.formats (md)",
+        ),
+        ("[report]\nformats = []\n", "report.formats: List should have at least 1 item"),
+        ('[report]\nformats = ["md", "md"]\n', "report.formats: each format once"),
+        ('[report]\nformats = ["pdf"]\n', "report.formats[0]: not one of the allowed values"),
+    ],
+)
+def test_bad_report_or_notify_section(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {})
+    assert f"{path}: {expected}" in str(info.value)
+    assert "hunter2-secret" not in str(info.value)
+
+
+def test_a_set_placeholder_never_shows_in_another_error(tmp_path: Path) -> None:
+    path = write(tmp_path, '[notify]\nurls = ["json://u:${PASS}@h", "x"]\nretries = 99\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {"PASS": "hunter2-secret"})
+    message = str(info.value)
+    assert "notify.urls[1]: not an apprise URL" in message
+    assert "notify.retries" in message
+    assert "hunter2-secret" not in message
