@@ -150,6 +150,16 @@ def report_window(since: date | None, until: date | None, now: datetime) -> Wind
     return window
 
 
+def window_label(window: Window) -> str:
+    """'2023-01-01 to 2023-01-31 (...)' for whole UTC days (end inclusive), else times to the minute."""
+    if window.since.time() == time(0) and window.until.time() == time(0):
+        last = (window.until - timedelta(days=1)).date()
+        if last == window.since.date():
+            return f"{last:%Y-%m-%d} (UTC)"
+        return f"{window.since:%Y-%m-%d} to {last:%Y-%m-%d} (UTC, both days included)"
+    return f"{window.since:%Y-%m-%d %H:%M} to {window.until:%Y-%m-%d %H:%M} UTC"
+
+
 def claim_statuses(baseline: Baseline, findings: Sequence[StoredFinding]) -> list[ClaimStatus]:
     """Every claim's status from its latest finding not dismissed, with that finding (or None)."""
     latest: dict[str, StoredFinding] = {}
