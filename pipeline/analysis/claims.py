@@ -8,7 +8,8 @@ claim topic phrase, and one place index. `analyse` then, per item:
    counts as later);
 2. splits title + body into sentences (the title is a sentence) and tokenises each once;
 3. finds places (in a sentence naming none, "the city"/"місто"/"село" is the one place of that kind
-   named earlier in the item), cues, actors and topic phrases with dictionary look-ups, masking false friends
+   named earlier in the item; holding in a later clause, it is the one named before it in the sentence:
+   "Russians storm X, but the town holds"), cues, actors and topic phrases with dictionary look-ups, masking false friends
    ("fuel tanks", "offensive remarks") so their words cannot act as cues; a cue inside a multi-word
    actor name ("Сили оборони") is dropped, and відбили/отбили is a repel before an attack or attempt
    word, a recapture otherwise; an event noun right after a place is that place's event ("Soledar's
@@ -209,6 +210,8 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
     if not places and not claim:
         return None
     events += _possessed(places, tokens, matcher, masked)
+    if places and places[0].how != "coreference":
+        places += _holding_city(tokens, places, events, mods.get("contrast", []), matcher)
     actors = _roles(actors, mods, tokens)
     events = _settle_events(events, actors, mods)
     view = View(index, sentence, tokens, places, events, mods, actors, claim, quantities)
@@ -217,6 +220,29 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
     if claim:  # numbers only matter to a quantity claim's topic
         view.numbers = quantities + _numbers(sentence, tokens)
     return view
+
+
+def _holding_city(
+    tokens: Tokens, places: list[PlaceHit], events: list[Cue], contrasts: list[Cue], matcher: Matcher
+) -> list[PlaceHit]:
+    """ "Russians storm X, but the town holds": "the city" holding, in a later clause than the place it names.
+
+    Only the subject of a hold: elsewhere a sentence's "the town" is as often a landmark or another
+    place ("no advances near the town"), which the earlier-sentence rule reads well enough.
+    """
+    clauses = tokens.clauses
+    holds = {e.start for e in events if e.value == "hold"}
+    found = []
+    for hit in matcher.coreference.find(tokens, [h.place_id for h in places]):
+        before = [h for h in places if h.end <= hit.start]
+        if not before or not ({hit.end, hit.end + 1} & holds):
+            continue
+        opened = clauses[before[-1].start] != clauses[hit.start] or any(
+            before[-1].end <= c.start < hit.start for c in contrasts
+        )
+        if opened:
+            found.append(hit)
+    return found
 
 
 def _possessed(places: list[PlaceHit], tokens: Tokens, matcher: Matcher, masked: set[int]) -> list[Cue]:

@@ -43,7 +43,9 @@ An event in a relative clause right after a landmark ("villages near Bakhmut, wh
 in May") is the landmark's own news: it confirms nothing about the villages around it.
 
 A first-person hold ("X is ours", "Бахмут наш") is the speaker's: the doer, else the one side of the
-claim named in the sentence ("Пригожин: Артемовск наш"); with no such speaker it gives nothing.
+claim named in the sentence ("Пригожин: Артемовск наш"); with no such speaker it gives nothing. A place
+right before a hold is its subject ("Russians storm X, but the town holds", "місто тримається"): the
+stormers named earlier are not its keepers, so it holds for the claim's holder.
 
 Within a sentence the strongest event wins; a change of hands that updates the claim (captured,
 withdrew, retook) outranks an encirclement or attack reading beside it.
@@ -135,6 +137,14 @@ def _other(claim: ClaimSpec, side: str | None) -> str | None:
 def _relative_of(view: View, place: PlaceHit, event: Cue) -> bool:
     """Is the event in a relative clause opened right after the place ("Bakhmut, which fell in May")?"""
     return any(place.end <= r.start <= place.end + 1 and r.start < event.start for r in view.mod("relative"))
+
+
+def _place_subject(view: View, place: PlaceHit, event: Cue) -> bool:
+    """Is the place the subject right before a hold ("the city holds", "місто тримається", "X still stands")?"""
+    clauses = view.tokens.clauses
+    if not (0 <= event.start - place.end <= 1 and clauses[place.start] == clauses[event.start]):
+        return False
+    return not any(p.end == place.start for p in view.mod("preposition"))  # not "troops in X hold"
 
 
 def _speaker_side(claim: ClaimSpec, view: View, agent: str | None) -> str | None:
@@ -271,6 +281,8 @@ def _control_event(
         reasons.append(f"event: {quote(event)} → {name} ({new_holder} takes control)")
         return Relation.CONFIRMS if new_holder == claim.holder else Relation.UPDATES
     if kind == "hold":
+        if agent_cue is not None and agent_cue.end <= place.start and _place_subject(view, place, event):
+            agent = None  # "Russians storm X, but the city holds": the place is the subject, not the stormers
         keeper = agent or claim.holder
         if any(event.start <= m.start < event.end for m in view.mod("first_person")):
             keeper = _speaker_side(claim, view, agent)  # "X is ours": whose "ours" only the speaker says

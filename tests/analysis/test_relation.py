@@ -131,3 +131,22 @@ def test_matcher_exposes_the_baseline(matcher: Matcher) -> None:
     assert matcher.baseline.id == "bakhmut-2023-01-26"
     assert str(matcher.baseline.as_of) == "2023-01-26"
     assert len(matcher.baseline.claims) == 18
+
+
+@pytest.mark.parametrize(
+    ("title", "claim"),
+    [
+        ("Russians storm Vuhledar again, but the town holds", "vuhledar-offensive"),
+        ("Wagner keeps up the pressure but Bakhmut still holds", "bakhmut-battle"),
+        ("Вагнеровцы штурмуют Артемовск, но город держится", "bakhmut-battle"),
+        ("Окупанти атакують Авдіївку з флангів, проте місто стоїть", "avdiivka-partially-surrounded"),
+    ],
+)
+def test_a_place_that_holds_is_its_holders(title: str, claim: str, matcher: Matcher) -> None:
+    # the stormers named before "but" are not who keeps the place: the town itself is the subject
+    assert relations(title, matcher) == {claim: Relation.CONFIRMS}
+
+
+def test_troops_inside_a_place_are_not_the_place_holding(matcher: Matcher) -> None:
+    found = relations("Russian troops in Bakhmut hold the eastern districts", matcher)
+    assert found["bakhmut-battle"] is Relation.UPDATES
