@@ -35,7 +35,8 @@ from datetime import UTC, datetime, time
 from importlib import resources
 from typing import Any
 
-from pipeline.analysis.places import Coreference, PlaceHit, PlaceIndex
+from pipeline.analysis.events import expulsions, holding_city, possessed, settle_events
+from pipeline.analysis.places import Coreference, PlaceIndex
 from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise_many, with_surface
 from pipeline.analysis.weigh import weigh
@@ -209,73 +210,18 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
             quantities.append(cue)
     if not places and not claim:
         return None
-    events += _possessed(places, tokens, matcher, masked)
+    events += possessed(places, tokens, matcher.possessed, masked)
+    events = expulsions(events, mods, tokens)
     if places and places[0].how != "coreference":
-        places += _holding_city(tokens, places, events, mods.get("contrast", []), matcher)
+        places += holding_city(tokens, places, events, mods.get("contrast", []), matcher.coreference)
     actors = _roles(actors, mods, tokens)
-    events = _settle_events(events, actors, mods)
+    events = settle_events(events, actors, mods)
     view = View(index, sentence, tokens, places, events, mods, actors, claim, quantities)
     view.weights = matcher.weights
     view.names = matcher.names
     if claim:  # numbers only matter to a quantity claim's topic
         view.numbers = quantities + _numbers(sentence, tokens)
     return view
-
-
-def _holding_city(
-    tokens: Tokens, places: list[PlaceHit], events: list[Cue], contrasts: list[Cue], matcher: Matcher
-) -> list[PlaceHit]:
-    """ "Russians storm X, but the town holds": "the city" holding, in a later clause than the place it names.
-
-    Only the subject of a hold: elsewhere a sentence's "the town" is as often a landmark or another
-    place ("no advances near the town"), which the earlier-sentence rule reads well enough.
-    """
-    clauses = tokens.clauses
-    holds = {e.start for e in events if e.value == "hold"}
-    found = []
-    for hit in matcher.coreference.find(tokens, [h.place_id for h in places]):
-        before = [h for h in places if h.end <= hit.start]
-        if not before or not ({hit.end, hit.end + 1} & holds):
-            continue
-        opened = clauses[before[-1].start] != clauses[hit.start] or any(
-            before[-1].end <= c.start < hit.start for c in contrasts
-        )
-        if opened:
-            found.append(hit)
-    return found
-
-
-def _possessed(places: list[PlaceHit], tokens: Tokens, matcher: Matcher, masked: set[int]) -> list[Cue]:
-    """Event nouns right after a place: "Soledar's fall" ("'s" is dropped by normalising)."""
-    light, found = tokens.light, []
-    for hit in places:
-        event = matcher.possessed.get(light[hit.end]) if hit.end < len(light) else None
-        if event is not None and hit.end not in masked:
-            found.append(Cue("event", event, hit.end, hit.end + 1, tokens.surface[hit.end]))
-    return found
-
-
-def _settle_events(events: list[Cue], actors: list[Cue], mods: dict[str, list[Cue]]) -> list[Cue]:
-    """Drop event readings a sentence rules out.
-
-    - a cue inside a multi-word actor name is a name, not an event: "Сили оборони", "Defence Forces";
-    - a word that is both "hold" and "recapture" (відбили, отбили) repels when an attack or an attempt
-      follows ("відбили штурм", "відбили спробу") and retakes otherwise when a place follows.
-    """
-    names = [(a.start, a.end) for a in actors if a.end - a.start > 1]
-    kept = [e for e in events if not any(s <= e.start and e.end <= t for s, t in names)]
-    attacks = {e.start for e in kept if e.value == "attack"} | {c.start for c in mods.get("partial", [])}
-    both = {e.start for e in kept if e.value == "hold"} & {e.start for e in kept if e.value == "recapture"}
-    if not both:
-        return kept
-    out = []
-    for event in kept:
-        if event.start in both:
-            repels = any(event.end <= a <= event.end + 2 for a in attacks)
-            if event.value == ("recapture" if repels else "hold"):
-                continue
-        out.append(event)
-    return out
 
 
 def _roles(actors: list[Cue], mods: dict[str, list[Cue]], tokens: Tokens) -> list[Cue]:

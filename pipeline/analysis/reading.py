@@ -26,6 +26,7 @@ EVENT_NAMES = {
     "encircle": "encirclement",
     "start": "start",
     "stop": "stop",
+    "expel": "expulsion",
 }
 _NEGATION_WINDOW = 4
 _PLACE_WINDOW = 14

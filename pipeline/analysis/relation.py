@@ -47,6 +47,11 @@ claim named in the sentence ("Пригожин: Артемовск наш"); wit
 right before a hold is its subject ("Russians storm X, but the town holds", "місто тримається"): the
 stormers named earlier are not its keepers, so it holds for the claim's holder.
 
+An expel ("pushed Ukrainians back", "drove X out of", "вибили росіян з", "оттеснили ВСУ от") is a loss of the
+side driven out: its object, a passive's subject, else the pusher's rival; so the attacker pushed back from a
+contested place ends its push (updates) even near it. "Pushed back an assault" repels it (a hold), "to push
+them back" is an aim (an attack).
+
 Within a sentence the strongest event wins; a change of hands that updates the claim (captured,
 withdrew, retook) outranks an encirclement or attack reading beside it.
 
@@ -139,6 +144,41 @@ def _relative_of(view: View, place: PlaceHit, event: Cue) -> bool:
     return any(place.end <= r.start <= place.end + 1 and r.start < event.start for r in view.mod("relative"))
 
 
+def _expelled(claim: ClaimSpec, view: View, event: Cue, pusher: str | None) -> tuple[str, str | None, None]:
+    """An expel event as (kind, side): a loss of the side driven out, a hold or an attack by the pusher.
+
+    `pusher` is the side named before the verb, if any. The side driven out is the object (inside "pushed Ukrainians back" or right after "drove out"), the
+    subject of a passive ("were pushed out of X", "вибиті з"), else the pusher's rival; "pushed back the
+    assault" repels an attack (a hold by the pusher), and "to push them back" is only an aim (an attack).
+    """
+    light = view.tokens.light
+    if event.start > 0 and light[event.start - 1] in _AIM:
+        return "attack", pusher, None
+    if any(e.value == "attack" and 0 <= e.start - event.end <= 4 for e in view.events):
+        return "hold", pusher, None  # "pushed back Russian assaults": repelled, the pusher holds
+    sides = (claim.holder, claim.rival)
+    by = any(event.end <= m.start <= event.end + 1 for m in view.mod("agent_after"))
+    objects = [
+        a
+        for a in view.actors
+        if (event.start < a.start < event.end or (not by and event.end <= a.start <= event.end + 1))
+        and a.value in sides
+    ]
+    if objects:
+        return "loss", objects[0].value, None
+    passive = any(event.start - 2 <= m.start < event.start for m in view.mod("passive")) or any(
+        m.start == event.start for m in view.mod("expel_passive")
+    )
+    if passive and not by:
+        before = [a for a in view.actors if a.end <= event.start and a.value in sides]
+        return "loss", (before[-1].value if before else None), None
+    return "loss", _other(claim, pusher), None
+
+
+# Words before a verb that make it an aim, not a deed: "launched counterattacks to push them back".
+_AIM = frozenset({"to", "щоб", "чтобы"})
+
+
 def _place_subject(view: View, place: PlaceHit, event: Cue) -> bool:
     """Is the place the subject right before a hold ("the city holds", "місто тримається", "X still stands")?"""
     clauses = view.tokens.clauses
@@ -184,7 +224,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             continue  # "near Bakhmut, which Russia captured": the landmark's own news, not the villages'
         if near and place.place_id in claim.places and claim.status != "captured":
             others = any(h.place_id not in claim.places for h in view.places)
-            if others or event.value not in ("attack", "stop"):
+            if others or event.value not in ("attack", "stop", "expel"):
                 continue  # "villages north of Bakhmut": the city is a landmark for another place's news
         if best is not None and event.start in dated:
             continue  # "the advance after the capture of X slowed": the capture only dates the news
@@ -237,6 +277,9 @@ def _control_event(
     kind = event.value
     if agent is not None and agent not in (claim.holder, claim.rival):
         agent = None
+    if kind == "expel":  # "pushed Ukrainians back": the side driven out loses the place (or its push)
+        before = agent if agent_cue is not None and agent_cue.end <= event.start else None
+        kind, agent, agent_cue = _expelled(claim, view, event, before)
     negated = negation_of(view, event.start) is not None
     # the side expected to take the place next: the rival while contested, the holder once captured
     taker = claim.holder if captured else claim.rival

@@ -150,3 +150,37 @@ def test_a_place_that_holds_is_its_holders(title: str, claim: str, matcher: Matc
 def test_troops_inside_a_place_are_not_the_place_holding(matcher: Matcher) -> None:
     found = relations("Russian troops in Bakhmut hold the eastern districts", matcher)
     assert found["bakhmut-battle"] is Relation.UPDATES
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        (
+            "Russian forces push Ukrainians back near Kreminna",
+            "kreminna-ukrainian-pressure",
+            Relation.UPDATES,
+        ),
+        ("Российские войска оттеснили ВСУ от Кременной", "kreminna-ukrainian-pressure", Relation.UPDATES),
+        ("ЗСУ вибили росіян з Кліщіївки", "klishchiivka-taken", Relation.UPDATES),
+        ("Russian troops were forced out of Klishchiivka", "klishchiivka-taken", Relation.UPDATES),
+        ("Wagner drove Ukrainian units out of Bakhmut", "bakhmut-battle", Relation.UPDATES),
+        (
+            "Defenders pushed back another Russian assault on Vuhledar",
+            "vuhledar-offensive",
+            Relation.CONFIRMS,
+        ),
+        (
+            "Russia sends reserves to push Ukrainians back from Kreminna",
+            "kreminna-ukrainian-pressure",
+            Relation.CONFIRMS,
+        ),
+    ],
+)
+def test_the_side_driven_out_loses(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
+    # the object of "pushed back" / "drove out" (or a passive's subject) loses; "pushed back an assault"
+    # repels it; "to push them back" is only an aim
+    assert relations(title, matcher)[claim] is relation
+
+
+def test_pushing_back_against_a_report_is_no_retreat(matcher: Matcher) -> None:
+    assert relations("Kremlin pushes back against reports of losses at Kreminna", matcher) == {}
