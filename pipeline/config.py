@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -67,6 +69,21 @@ class ScheduleConfig(BaseModel):
         if not match or int(match[1]) > 23 or int(match[2]) > 59:
             raise ValueError(f"not a time of day HH:MM ({value!r})")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not a time zone name such as 'UTC' or 'Europe/Kyiv' ({value!r})") from None
+        return value
+
+    @property
+    def report_time(self) -> time:
+        """`report_at` as a time of day (in `timezone`)."""
+        hour, minute = self.report_at.split(":")
+        return time(int(hour), int(minute))
 
 
 class FetchSettings(BaseModel):

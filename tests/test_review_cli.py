@@ -124,3 +124,12 @@ def test_baseline_status_follows_the_latest_finding_not_dismissed(demo: Demo) ->
     assert code == 0
     assert out.splitlines()[0].split()[:3] == ["claim", "status", "finding"]
     assert all(claim in out for claim in claims)
+
+
+@pytest.mark.parametrize("command", ["review list", "review accept", "review dismiss", "baseline status"])
+def test_commands_have_help_and_a_readme_entry(command: str) -> None:
+    readme = (DEMO.parent.parent / "README.md").read_text(encoding="utf-8")
+    result = CliRunner().invoke(app, [*command.split(), "--help"])
+    assert result.exit_code == 0
+    assert len(result.stdout.strip().splitlines()) > 2
+    assert f"newswatch {command} " in readme

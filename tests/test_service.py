@@ -1,14 +1,28 @@
-"""The scheduler: job settings, no overlap, clean shutdown on signals."""
+"""The scheduler: job settings, no overlap, clean shutdown on signals; the jobs `serve` hands it."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 import time
+from datetime import UTC, date, datetime
+from pathlib import Path
 
-from pipeline.config import ScheduleConfig
-from pipeline.service import build_scheduler, serve_forever
+from apscheduler.triggers.date import DateTrigger
+from pydantic import SecretStr
+from pytest_httpserver import HTTPServer
+
+from pipeline.analysis import compile_baseline
+from pipeline.baseline import load_baseline
+from pipeline.config import Config, DatabaseConfig, NotifyConfig, ReportConfig, ScheduleConfig
+from pipeline.daily import DailyOutcome
+from pipeline.db import Store, create_db_engine, migrate
+from pipeline.records import CycleSummary
+from pipeline.service import build_scheduler, serve_forever, service_jobs
+
+ROOT = Path(__file__).parent.parent
 
 
 def test_jobs_never_overlap_and_coalesce() -> None:
@@ -55,3 +69,62 @@ def test_sigterm_stops_cleanly_after_the_running_cycle() -> None:
     assert time.monotonic() - started < 5
     assert not scheduler.running
     assert signal.getsignal(signal.SIGTERM) is previous, "the previous handler is restored"
+
+
+def test_report_jobs_share_one_thread_and_resend_runs_at_start() -> None:
+    scheduler = build_scheduler(ScheduleConfig(), lambda: None, lambda: None, at_start=lambda: None)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"cycle", "report", "at_start"}
+    assert jobs["report"].executor == jobs["at_start"].executor != jobs["cycle"].executor
+    assert isinstance(jobs["at_start"].trigger, DateTrigger)
+    without = build_scheduler(ScheduleConfig(), lambda: None, lambda: None)
+    assert {job.id for job in without.get_jobs()} == {"cycle", "report"}
+
+
+def test_serve_jobs_write_the_daily_report_and_resend_at_start(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    baseline = load_baseline(ROOT / "config" / "baselines" / "bakhmut-2023-01-26.toml")
+    reports = tmp_path / "reports"
+    config = Config(
+        database=DatabaseConfig(url=f"sqlite:///{tmp_path / 'db.sqlite'}"),
+        schedule=ScheduleConfig(report_at="06:30", timezone="Europe/Kyiv"),
+        report=ReportConfig(directory=reports),
+    )
+    engine = create_db_engine(config.database.url)
+    migrate(engine)
+    matcher = compile_baseline(baseline, config.analysis)
+
+    def clock() -> datetime:
+        return datetime(2023, 2, 2, 5, 0, tzinfo=UTC)
+
+    with Store(engine) as store:
+        jobs = service_jobs(config, store, matcher, baseline, clock=clock)
+        assert jobs.at_start is None, "nothing to resend without [notify] urls"
+        outcome = jobs.report()
+        assert isinstance(outcome, DailyOutcome)
+        assert outcome.day == date(2023, 2, 2)  # 05:00 UTC is 07:00 in Kyiv, after 06:30
+        assert sorted(p.name for p in reports.iterdir()) == [
+            "2023-02-02.html",
+            "2023-02-02.json",
+            "2023-02-02.md",
+        ]
+        summary = jobs.cycle()
+        assert isinstance(summary, CycleSummary)
+        assert summary.line().startswith("0 feeds")
+
+        notify = NotifyConfig(urls=[SecretStr(f"json://127.0.0.1:{httpserver.port}/hook")])
+        pending = reports / "2023-02-02.notify-pending"
+        pending.write_text(
+            '{"title": "t", "body": "b", "attachment": null, "services": [{"index": 0, "scheme": "json"}], '
+            '"attempts": 1}',
+            encoding="utf-8",
+        )
+        with_urls = config.model_copy(update={"notify": notify})
+        jobs = service_jobs(with_urls, store, matcher, baseline, clock=clock)
+        assert jobs.at_start is not None
+        jobs.at_start()
+        assert not pending.exists()
+        assert [json.loads(request.data)["title"] for request, _ in httpserver.log] == ["t"]
+    engine.dispose()

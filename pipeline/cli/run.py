@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pipeline import __version__
+from pipeline.analysis import compile_baseline
+from pipeline.baseline import load_baseline
 from pipeline.cli._shared import app, config_of, matcher_of, open_store, progress_bar, stderr, user_errors
 from pipeline.config import describe_url
 from pipeline.cycle import run_cycle
 from pipeline.db.engine import create_db_engine, migrate
+from pipeline.errors import ConfigError, NewswatchError
 
 logger = logging.getLogger(__name__)
 
@@ -63,27 +68,41 @@ def run(
 
 @app.command()
 def serve(ctx: typer.Context) -> None:
-    """Run as a service: fetch on schedule, report daily, stop cleanly on SIGTERM/SIGINT."""
-    from pipeline.service import build_scheduler, serve_forever
+    """Run as a service: fetch on schedule, write and send the daily report, stop cleanly on SIGTERM/SIGINT."""
+    from pipeline.notify import url_problems
+    from pipeline.service import build_scheduler, serve_forever, service_jobs
 
     with user_errors():
         config = config_of(ctx)
-        matcher = matcher_of(config)
+        problems = url_problems(config.notify)
+        if problems:
+            raise ConfigError("\n".join(f"{ctx.obj['config_path']}: {problem}" for problem in problems))
+        _check_writable(config.report.directory)
+        baseline = load_baseline(config.baseline.file)
+        matcher = compile_baseline(baseline, config.analysis)
         store = open_store(config)
-
-        def cycle() -> None:
-            run_cycle(config, store, matcher, now=datetime.now(UTC), only_due=True)
-
-        def report() -> None:
-            since = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            logger.info("daily report", extra={"findings_today": len(store.findings(found_since=since))})
-
+        jobs = service_jobs(config, store, matcher, baseline)
+        count = len(config.notify.urls)
+        services = f"; sent through {count} apprise URL{'s' if count != 1 else ''}" if count else ""
         stderr.print(
             f"newswatch {__version__} serving {len(config.feeds)} feeds every "
-            f"{config.schedule.fetch_every_minutes} min; report at {config.schedule.report_at}",
+            f"{config.schedule.fetch_every_minutes} min; report at {config.schedule.report_at} "
+            f"{config.schedule.timezone} into {config.report.directory}/{services}",
             highlight=False,
         )
         try:
-            serve_forever(build_scheduler(config.schedule, cycle, report))
+            serve_forever(build_scheduler(config.schedule, jobs.cycle, jobs.report, at_start=jobs.at_start))
         finally:
             store.close()
+
+
+def _check_writable(directory: Path) -> None:
+    """Fail at start, not at the first report, when the report directory cannot be written."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise NewswatchError(
+            f"{directory}: cannot write reports there ({exc.strerror}); set report.directory in the config"
+        ) from None
