@@ -262,11 +262,12 @@ def dated_by(view: View, start: int) -> Cue | None:
     return None
 
 
-def modalised(view: View, start: int, decision: bool = True) -> bool:
+def modalised(view: View, start: int, decision: bool = True, skip: frozenset[int] = frozenset()) -> bool:
     """A future or modal cue shortly before `start` in the same clause ("expected to launch").
 
     With `decision` False the event is nobody's choice (a place's fall): weighing or discussing it
     ("analysts weigh X's fall") reports it rather than holding it open, so those cues do not count.
+    Cues at `skip` describe a noun, not the event ("the offensive anticipated since January began").
     """
     clauses = view.tokens.clauses
     weighing = {c.start for c in view.mod("consider")} if not decision else set()
@@ -274,6 +275,7 @@ def modalised(view: View, start: int, decision: bool = True) -> bool:
         0 < start - c.start <= _NEGATION_WINDOW + 1
         and clauses[c.start] == clauses[start]
         and c.start not in weighing
+        and c.start not in skip
         for c in view.mod("future") + view.mod("modal")
     )
 

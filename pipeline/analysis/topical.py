@@ -15,7 +15,8 @@ training is limited, and denied that it was preparing a strike force"), unless t
 and a negated purpose after the topic ("trained abroad, but never preparation for an offensive", "не
 підготовка до наступу"). Forecast: expected (or the claim's own confirm phrase: "all options on the table") →
 confirms, happened or failed ("never materialised", "так и не состоялось",
-"culminated") → updates, negated or denied → contradicts; a decision to do the opposite ("decided to keep
+"culminated") → updates (a future word describing the forecast's noun is no modal of its start: "the
+long-expected offensive has begun" came true), negated or denied → contradicts; a decision to do the opposite ("decided to keep
 defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
 a scope word by its event ("a major offensive"), else it is a local push ("no offensive in Zaporizhzhia"):
 nothing. History: recalled (also on an anniversary: "a year since liberation") → confirms, a bare "after/since
@@ -116,7 +117,12 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
     if claim.kind == "forecast":
         if _modal_by_other(claim, view) or _local(claim, view):
             return None
-        starts = [e for e in view.events if e.value in ("start", "stop") and not modalised(view, e.start)]
+        described = _attributive(claim, view)  # "the long-expected offensive has begun": it came true
+        starts = [
+            e
+            for e in view.events
+            if e.value in ("start", "stop") and not modalised(view, e.start, skip=described)
+        ]
         if failed:  # "the promised offensive never materialised", "has culminated": the forecast failed
             relation = Relation.UPDATES
             reasons.append(f"unrealised: {quote(failed[0])}")
@@ -237,6 +243,24 @@ def _background(claim: ClaimSpec, view: View, position: int) -> bool:
     # "вернули животных": "returned" is a war event only with a place of the claim as object or a side named
     own = any(h.place_id in claim.places and 0 < h.start - position <= 2 for h in view.places)
     return not own and not any(a.label == "actor" for a in view.actors)
+
+
+def _attributive(claim: ClaimSpec, view: View) -> frozenset[int]:
+    """Future cues describing the forecast's noun ("the expected offensive", "the offensive anticipated since
+    January"): right before it or right after it, and not opening an infinitive ("expected to start")."""
+    light = view.tokens.light
+    nouns = [h.start for h in view.claim.get(f"{claim.id}:0", [])]
+    found = set()
+    for cue in view.mod("future"):
+        if cue.end < len(light) and light[cue.end] in _INFINITIVE:
+            continue
+        if any(-2 <= cue.start - noun <= 1 for noun in nouns):
+            found.add(cue.start)
+    return frozenset(found)
+
+
+# Words after a future cue that make it a modal of what follows: "expected to start", "очікують, що".
+_INFINITIVE = frozenset({"to", "that", "що", "что", "щоб", "чтобы"})
 
 
 def _local(claim: ClaimSpec, view: View) -> bool:

@@ -1,0 +1,47 @@
+"""Topic-driven claims (forecast, activity, history): the reading classes of topical.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.analysis import Matcher, analyse, compile_baseline
+from pipeline.baseline import load_baseline
+from pipeline.config import AnalysisSettings
+from pipeline.records import ItemText, Relation
+
+BASELINE = Path(__file__).resolve().parents[2] / "config/baselines/bakhmut-2023-01-26.toml"
+LATER = datetime(2023, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return compile_baseline(load_baseline(BASELINE), AnalysisSettings())
+
+
+def relations(title: str, matcher: Matcher, body: str = "") -> dict[str, Relation]:
+    return {f.claim_id: f.relation for f in analyse(ItemText(title, body, LATER), matcher)}
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("The long-expected Russian offensive has started", Relation.UPDATES),
+        ("The big Russian offensive anticipated since January is under way", Relation.UPDATES),
+        ("Давно ожидаемое крупное наступление России началось", Relation.UPDATES),
+        ("Російська армія перейшла в наступ", Relation.UPDATES),
+        ("A major Russian offensive is expected to begin soon", Relation.CONFIRMS),  # still a forecast
+        ("Russia readying a new wave, intelligence says", Relation.CONFIRMS),
+        ("Москва готовит новую волну наступления", Relation.CONFIRMS),
+    ],
+)
+def test_a_forecast_offensive_expected_or_begun(title: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)["russian-offensive-expected"] is relation
+
+
+def test_a_local_push_is_no_general_offensive(matcher: Matcher) -> None:
+    assert "russian-offensive-expected" not in relations(
+        "Russian forces went on the offensive near Vuhledar", matcher
+    )
