@@ -67,6 +67,11 @@ the city is that village's news; a place found through coreference ("the city") 
 such a landmark. "A failed assault" reads as an attack (the assaults go on), not as
 a stalled offensive.
 
+Retrospective judgements dispute a claim: a worry about a contested or surrounded place called unfounded
+("January alarm over X was misplaced", "тривога щодо X перебільшена") contradicts it when no event reads; an
+objective's attack called only a diversion ("a feint", "отвлекающий манёвр") or a negated intent ("never
+meant to take X") contradicts the aim.
+
 False positives are avoided by demanding an event or topic cue next to a claim place or actor: a
 mere mention, or another story at the same place (a missile strike, a concert), reads as nothing,
 and the "ignore" lexicon masks false friends (fuel tanks, offensive remarks, withdraw from a deal);
@@ -241,7 +246,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         if best is None or score > best[0]:
             best = (score, relation, reasons, place, event)
     if best is None:
-        return None
+        return _alarm_dispelled(claim, view, own)
     score, relation, reasons, place, event = best
     return Reading(
         relation,
@@ -252,20 +257,52 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     )
 
 
+def _alarm_dispelled(claim: ClaimSpec, view: View, own: list[PlaceHit]) -> Reading | None:
+    """ "January alarm over X was misplaced": a worry about a contested place called unfounded disputes it."""
+    if claim.status not in ("contested", "surrounded"):
+        return None
+    for alarm in view.mod("alarm"):
+        place = next((h for h in own if abs(h.start - alarm.end) <= 3 and h.place_id in claim.places), None)
+        denial = next(
+            (
+                d
+                for d in view.mod("denial") + view.mod("dispute")
+                if d.start > alarm.start and not negation_of(view, d.start)
+            ),
+            None,
+        )
+        if place is not None and denial is not None:
+            reasons = [f"alarm: {quote(alarm)}", f"denial: {quote(denial)}"]
+            return Reading(
+                Relation.CONTRADICTS,
+                0.8,
+                (view.names[place.place_id],),
+                tuple(place_reasons(view, [place]) + reasons),
+                frozenset([alarm.start]),
+            )
+    return None
+
+
 def _objective_denied(view: View, hit: PlaceHit) -> Reading | None:
-    """ "X was never the target": the aim itself is disputed."""
+    """ "X was never the target", "the X push was only a diversion": the aim itself is disputed."""
+    reasons: list[str] = []
     for cue in view.mod("objective"):
         negation = negation_of(view, cue.start)
         if negation is not None:
             reasons = [f"objective: {quote(cue)}", f"negation: {quote(negation)}"]
-            return Reading(
-                Relation.CONTRADICTS,
-                0.85,
-                (view.names[hit.place_id],),
-                tuple(place_reasons(view, [hit]) + reasons),
-                frozenset([cue.start]),
-            )
-    return None
+            break
+    else:
+        decoy = next((c for c in view.mod("decoy") if not negation_of(view, c.start)), None)
+        if decoy is None:
+            return None
+        cue, reasons = decoy, [f"decoy: {quote(decoy)}"]
+    return Reading(
+        Relation.CONTRADICTS,
+        0.85,
+        (view.names[hit.place_id],),
+        tuple(place_reasons(view, [hit]) + reasons),
+        frozenset([cue.start]),
+    )
 
 
 def _control_event(

@@ -8,7 +8,8 @@ owns the deed ("Moscow said Ukrainian soldiers train for a spring offensive" is 
 named at all, an activity of several topic groups is its one natural actor's ("в Европе не готовят ударные
 бригады"). Activity: done → confirms, a stop or the claim's `update` phrase (end states: "reached its
 target", "now fighting") → updates, but a completion is the deed done unless it meets a target ("recruits
-completed the course" confirms); a stance only retold ("officials who earlier urged") gives nothing, unless it
+completed the course" confirms); a speaker's own earlier stance judged hasty ("we were too quick to tell
+Kyiv to leave", "advice overtaken by events", "зарано радили") → updates; a stance only retold ("officials who earlier urged") gives nothing, unless it
 turned ("... now argue") → updates. Any kind called untrue by name ("a mirage", "no sign of", "міф") →
 contradicts; so does an activity whose topic is followed by a denial opening a reported clause ("the
 training is limited, and denied that it was preparing a strike force"), unless that clause reports a stop,
@@ -181,10 +182,16 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             if not stops and doer is not None and doer.value not in claim.actors and not named:
                 return None
         updates = view.claim.get(f"{claim.id}:update", [])
+        hindsight = view.mod("hindsight") if claim.kind == "activity" else []
         if updates or stops:
             cue = (updates or stops)[0]
             relation = Relation.UPDATES
             reasons.append(f"update: {quote(cue)}")
+            explicit = 0.15
+        elif hindsight and not negation_of(view, hindsight[0].start):
+            # "we were too quick to tell Kyiv to leave", "advice overtaken by events": the stance turned
+            relation = Relation.UPDATES
+            reasons.append(f"hindsight: {quote(hindsight[0])}")
             explicit = 0.15
         elif (retold := _retold(view, position)) is not None:
             # "officials who earlier urged X now back Y": a stance retold is no new confirmation, a turn updates

@@ -184,3 +184,22 @@ def test_the_side_driven_out_loses(title: str, claim: str, relation: Relation, m
 
 def test_pushing_back_against_a_report_is_no_retreat(matcher: Matcher) -> None:
     assert relations("Kremlin pushes back against reports of losses at Kreminna", matcher) == {}
+
+
+@pytest.mark.parametrize(
+    ("title", "claim"),
+    [
+        ("Analysts say the panic over Avdiivka was overblown", "avdiivka-partially-surrounded"),
+        ("Тривога щодо Бахмута була перебільшеною", "bakhmut-battle"),
+        ("The Siversk push was only a diversion, a Russian blogger says", "siversk-objective"),
+        ("Удар на Северск был отвлекающим манёвром", "siversk-objective"),
+        ("Russia never meant to take Siversk, its commander says", "siversk-objective"),
+        ("Nobody was storming Vuhledar, Russian blogger says", "vuhledar-offensive"),
+    ],
+)
+def test_retrospective_judgements_dispute_the_claim(title: str, claim: str, matcher: Matcher) -> None:
+    assert relations(title, matcher)[claim] is Relation.CONTRADICTS
+
+
+def test_an_alarm_about_something_else_is_no_finding(matcher: Matcher) -> None:
+    assert relations("Fears over Kharkiv blackouts were overblown, mayor says", matcher) == {}

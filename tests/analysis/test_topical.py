@@ -45,3 +45,25 @@ def test_a_local_push_is_no_general_offensive(matcher: Matcher) -> None:
     assert "russian-offensive-expected" not in relations(
         "Russian forces went on the offensive near Vuhledar", matcher
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        (
+            "Russian bloggers: the famous trench lines barely exist",
+            "russian-fortifications",
+            Relation.CONTRADICTS,
+        ),
+        ("Российские укрепления так и не построили", "russian-fortifications", Relation.CONTRADICTS),
+        (
+            "US official: we were too quick to tell Kyiv to leave Bakhmut",
+            "us-advises-withdrawal",
+            Relation.UPDATES,
+        ),
+        ("Вашингтон поспешил советовать Киеву уйти из Бахмута", "us-advises-withdrawal", Relation.UPDATES),
+    ],
+)
+def test_retrospective_judgements(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
+    # a thing said to exist that barely does is disputed; one's own earlier advice judged hasty has turned
+    assert relations(title, matcher)[claim] is relation
