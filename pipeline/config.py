@@ -102,6 +102,9 @@ class FetchSettings(BaseModel):
     retry_backoff: Annotated[float, Field(ge=0)] = 1.0  # seconds, doubled on each retry
     max_retry_after: Annotated[float, Field(ge=0)] = 120.0  # longer Retry-After: give up this cycle
     failure_backoff_max_minutes: Annotated[int, Field(ge=1)] = 24 * 60
+    # A redirect from a feed on a public address into private, loopback or link-local space is
+    # refused (netpolicy); feeds configured on such addresses are the operator's choice.
+    block_private_redirects: bool = True
 
 
 class AnalysisSettings(BaseModel):
