@@ -67,6 +67,9 @@ the city is that village's news; a place found through coreference ("the city") 
 such a landmark. "A failed assault" reads as an attack (the assaults go on), not as
 a stalled offensive.
 
+An event after a conditional in its clause ("if Russian troops close the ring", "у разі загрози оточення",
+"если X падет") is a hypothesis: control claims read nothing from it.
+
 Retrospective judgements dispute a claim: a worry about a contested or surrounded place called unfounded
 ("January alarm over X was misplaced", "тривога щодо X перебільшена") contradicts it when no event reads; an
 objective's attack called only a diversion ("a feint", "отвлекающий манёвр") or a negated intent ("never
@@ -220,6 +223,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         e.start for e in view.events if dated_by(view, e.start) is not None and not negation_of(view, e.start)
     }
     for event in sorted(view.events, key=lambda e: e.start in dated):
+        if _hypothetical(view, event):
+            continue  # "if Russian troops close the ring": a hypothesis, not a report
         place = nearest_place(view, event)
         if place is None or place not in own:
             continue
@@ -254,6 +259,14 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         (view.names[place.place_id],),
         tuple(place_reasons(view, [place]) + reasons),
         frozenset(range(event.start, event.end)),
+    )
+
+
+def _hypothetical(view: View, event: Cue) -> bool:
+    """Is the event inside a conditional ("if X falls", "у разі загрози оточення"): after its cue, same clause?"""
+    clauses = view.tokens.clauses
+    return any(
+        c.end <= event.start and clauses[c.start] == clauses[event.start] for c in view.mod("conditional")
     )
 
 

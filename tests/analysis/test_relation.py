@@ -203,3 +203,27 @@ def test_retrospective_judgements_dispute_the_claim(title: str, claim: str, matc
 
 def test_an_alarm_about_something_else_is_no_finding(matcher: Matcher) -> None:
     assert relations("Fears over Kharkiv blackouts were overblown, mayor says", matcher) == {}
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Ukraine could pull troops back if Russian forces encircle Avdiivka",
+        "Якщо окупанти оточать Авдіївку, місто доведеться залишити",
+        "Если Угледар окружат, южный фронт посыплется",
+    ],
+)
+def test_a_hypothesis_reports_nothing(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher) == {}
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "ISW: Bakhmut defence has reached its natural end point",
+        "ISW: оборона Бахмута вичерпала себе",
+        "Институт изучения войны: оборона Артемовска исчерпала себя",
+    ],
+)
+def test_a_judgement_at_its_end_updates(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher)["isw-defence-sound"] is Relation.UPDATES
