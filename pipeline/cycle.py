@@ -1,10 +1,13 @@
 """One fetch cycle: fetch → parse → dedupe → store → analyse → store.
 
 This module only wires stages together and owns the concurrency: each stage is a plain
-function (async only in `fetch`). Crash safety comes from the order of the steps: items are
-stored (idempotently, by canonical URL) before they are analysed, and analysis picks up every
-stored item that has not been analysed yet, so a crash between the two loses nothing and a
-re-run duplicates nothing.
+function (async only in `fetch`). A cycle runs as one worker (`Store.worker`): it claims the
+feeds it fetches, so several workers on one PostgreSQL database never fetch a feed twice, and
+analysis takes its items in batches no other worker holds (`pipeline/db/worker.py` explains
+the claims). Crash safety comes from the order of the steps: a feed's items are stored
+(idempotently, by canonical URL) before its fetch is recorded, and analysis picks up every
+stored item that has not been analysed yet, so a crash anywhere — kill -9 or a database that
+goes away — loses nothing and a re-run duplicates nothing.
 """
 
 from __future__ import annotations
@@ -25,12 +28,17 @@ from pipeline.dedupe import StoryCandidate, canonical_url, content_hash, find_sy
 from pipeline.errors import FetchError
 from pipeline.fetch import failure_backoff, fetch_feed, make_client
 from pipeline.parse import parse_feed
-from pipeline.records import CycleSummary, FeedState, FetchResult, ItemText, ParsedItem
+from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText, ParsedItem
 
 logger = logging.getLogger(__name__)
 
 # How far back a new item is compared with stored ones to find syndicated copies.
 SYNDICATION_WINDOW = timedelta(days=3)
+# How long a feed claim outlives the cycle deadline (see `_lease`).
+LEASE_MARGIN = timedelta(minutes=10)
+# Items analysed per transaction: long enough to amortise the commit, short enough that the
+# batch's row locks (and SQLite's write lock) are held for well under a second.
+ANALYSIS_BATCH = 100
 
 
 class Progress(Protocol):
@@ -64,30 +72,38 @@ def run_cycle(
     only_due: bool = False,
     progress: Progress | None = None,
 ) -> CycleSummary:
-    """Run one complete cycle and return what it did; feed failures are recorded, never raised."""
-    progress = progress or _NoProgress()
-    store.sync_feeds(config.feeds)
-    names = [feed.name for feed in config.feeds]
-    all_feeds = store.feed_states(names)
-    feeds = store.feed_states(names, due_before=now) if only_due else all_feeds
-    # Config order decides which feed is credited with an article that several feeds carry.
-    feeds.sort(key=lambda feed: names.index(feed.name))
-    logger.info("cycle started", extra={"feeds": len(feeds), "only_due": only_due})
+    """Run one complete cycle as one worker and return what it did; feed failures are recorded, never raised.
 
-    progress.start("fetch", len(feeds))
-    results = asyncio.run(fetch_all(feeds, config.fetch, on_done=lambda _: progress.advance("fetch")))
-    candidates = _story_candidates(store, now)
-    outcomes = [
-        _store_feed(result, store, config, candidates, now=now, failures=feed.consecutive_failures)
-        for feed, result in zip(feeds, results, strict=True)
-    ]
-    new_findings = analyse_pending(store, matcher, now=now, progress=progress)
+    Every configured feed that no other worker is fetching is fetched (only the due ones with
+    `only_due`); the feeds held elsewhere count as skipped. Raises DatabaseError when the
+    database fails mid-cycle (the next cycle picks up where this one stopped) and, on SQLite,
+    when another runner is using the database.
+    """
+    progress = progress or _NoProgress()
+    order = {feed.name: position for position, feed in enumerate(config.feeds)}
+    with store.worker() as worker:
+        store.sync_feeds(config.feeds)
+        claim = worker.claim_feeds(list(order), now=now, lease=_lease(config.fetch), due_only=only_due)
+        # Config order decides which feed is credited with an article that several feeds carry.
+        feeds = sorted(claim.feeds, key=lambda feed: order[feed.name])
+        logger.info(
+            "cycle started",
+            extra={"feeds": len(feeds), "only_due": only_due, "held_elsewhere": claim.held_elsewhere},
+        )
+        progress.start("fetch", len(feeds))
+        results = asyncio.run(fetch_all(feeds, config.fetch, on_done=lambda _: progress.advance("fetch")))
+        candidates = _story_candidates(store, now)
+        outcomes = [
+            _store_feed(result, store, config, candidates, now=now, failures=feed.consecutive_failures)
+            for feed, result in zip(feeds, results, strict=True)
+        ]
+        new_findings = analyse_pending(store, matcher, now=now, progress=progress)
 
     summary = CycleSummary(
         feeds_ok=sum(o.status == "ok" for o in outcomes),
         feeds_not_modified=sum(o.status == "not_modified" for o in outcomes),
         feeds_failed=sum(o.status == "failed" for o in outcomes),
-        feeds_skipped=len(all_feeds) - len(feeds),
+        feeds_skipped=len(order) - len(feeds),
         new_items=sum(o.new_items for o in outcomes),
         duplicate_stories=sum(o.duplicate_stories for o in outcomes),
         new_findings=new_findings,
@@ -95,6 +111,15 @@ def run_cycle(
     )
     logger.info("cycle finished", extra={"summary": summary.line()})
     return summary
+
+
+def _lease(settings: FetchSettings) -> timedelta:
+    """How long a claim on a feed lasts if its worker never reports back.
+
+    Fetching ends at the cycle deadline; the margin covers storing what was fetched. A killed
+    worker's claims end sooner, with its database session (see `pipeline/db/worker.py`).
+    """
+    return timedelta(seconds=settings.cycle_deadline) + LEASE_MARGIN
 
 
 async def fetch_all(
@@ -238,8 +263,20 @@ def _story_candidates(store: Store, now: datetime) -> list[StoryCandidate]:
 def analyse_pending(
     store: Store, matcher: Matcher, *, now: datetime, progress: Progress | None = None
 ) -> int:
-    """Analyse every stored item not analysed yet; return the number of new findings."""
-    return _analyse_items(store, matcher, list(store.items_for_analysis(only_unanalysed=True)), now, progress)
+    """Analyse every stored item not analysed yet, in batches no other worker holds; return the new findings."""
+    progress = progress or _NoProgress()
+    progress.start("analyse", store.count_unanalysed())
+
+    def findings_of(item: StoredItem) -> list[Finding]:
+        progress.advance("analyse")
+        return _findings(item, matcher)
+
+    new = 0
+    while True:
+        batch = store.analyse_batch(findings_of, now=now, size=ANALYSIS_BATCH)
+        new += batch.new_findings
+        if batch.items == 0:  # none left, or the rest held by other workers
+            return new
 
 
 def reanalyse_all(store: Store, matcher: Matcher, *, now: datetime, progress: Progress | None = None) -> int:
@@ -256,11 +293,14 @@ def _analyse_items(
     progress.start("analyse", len(items))
     new = 0
     for item in items:
-        # A syndicated copy is the same story: its findings are counted once, on the original.
-        findings = [] if item.story_id != item.id else analyse(_item_text(item), matcher)
-        new += store.save_findings(item.id, findings, now=now)
+        new += store.save_findings(item.id, _findings(item, matcher), now=now)
         progress.advance("analyse")
     return new
+
+
+def _findings(item: StoredItem, matcher: Matcher) -> list[Finding]:
+    # A syndicated copy is the same story: its findings are counted once, on the original.
+    return [] if item.story_id != item.id else analyse(_item_text(item), matcher)
 
 
 def _item_text(item: StoredItem) -> ItemText:

@@ -12,6 +12,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.runners import Snapshot, corpus_server, run_in_process, snapshot, write_config
+
 # Read once at import, before the autouse fixture below clears NEWSWATCH_* for each test.
 POSTGRES_URL = os.environ.get("NEWSWATCH_TEST_POSTGRES_URL")
 
@@ -63,3 +65,18 @@ def hanging_server() -> Iterator[HTTPServer]:
     release.set()
     server.clear()
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def corpus_reference(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """What one uninterrupted `run --once` over the corpus feeds stores (SQLite), for the crash tests."""
+    directory = tmp_path_factory.mktemp("reference")
+    database_url = f"sqlite:///{directory / 'reference.db'}"
+    with corpus_server() as server:
+        code, out, err = run_in_process(write_config(directory, database_url, server), "run", "--once")
+    assert code == 0, err
+    reference = snapshot(database_url)
+    assert f"{len(reference.items)} new items" in out
+    assert len(reference.sources) > len(reference.items), "feeds overlap: some articles come from two feeds"
+    assert len(reference.findings) > 60
+    return reference

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
 
 from pipeline.config import describe_url, sqlite_path
 from pipeline.errors import DatabaseError
@@ -83,6 +85,18 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         write = connection.get_execution_options().get(WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def database_errors(engine: Engine) -> Iterator[None]:
+    """Turn a lost or refused connection into a DatabaseError that names the database."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        # Connection lost, server gone, database locked for longer than the busy timeout.
+        raise DatabaseError(
+            f"database error on {describe_url(str(engine.url))}: {_first_line(exc.orig)}"
+        ) from exc
 
 
 def _first_line(error: object) -> str:

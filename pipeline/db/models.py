@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Float, Index, Integer, Table, Text, UniqueConstraint
+from sqlalchemy import DateTime, Dialect, Float, Index, Integer, Table, Text, UniqueConstraint, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -64,13 +65,26 @@ class FeedRow(SQLModel, table=True):
     next_due: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: due now
     warning: str | None = Field(default=None, sa_type=Text)  # parser warning from the last body
     created: datetime = Field(default_factory=_utcnow, sa_type=UTCDateTime, nullable=False)
+    # The worker fetching this feed right now (see worker.py): its PostgreSQL session's backend
+    # pid (SQLite: its process id), and when the claim lapses if that worker never reports back.
+    claimed_by: int | None = Field(default=None)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ItemRow(SQLModel, table=True):
     """One article, stored once however many feeds carried it."""
 
     __tablename__ = "item"
-    __table_args__ = (UniqueConstraint("canonical_url", name="uq_item_canonical_url"),)
+    __table_args__ = (
+        UniqueConstraint("canonical_url", name="uq_item_canonical_url"),
+        # Workers take the next unanalysed items in id order: only those rows are indexed.
+        Index(
+            "ix_item_unanalysed",
+            "id",
+            postgresql_where=text("analysed_at IS NULL"),
+            sqlite_where=text("analysed_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     canonical_url: str = Field(sa_type=Text, nullable=False)
@@ -131,3 +145,17 @@ metadata = SQLModel.metadata
 def table(name: str) -> Table:
     """The Core table behind a model, for INSERT ... ON CONFLICT statements."""
     return metadata.tables[name]
+
+
+def insert(session: Session, target: Table) -> postgresql.Insert | sqlite.Insert:
+    """A dialect INSERT on `target`, so that statements can say ON CONFLICT DO NOTHING."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(target)
+    return sqlite.insert(target)
+
+
+def row_id(value: int | None) -> int:
+    """The id of a row read from the database (only unflushed rows have none: a bug here)."""
+    if value is None:
+        raise AssertionError("row without an id")
+    return value

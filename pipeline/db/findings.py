@@ -1,0 +1,161 @@
+"""Finding rows: saving an item's findings without losing reviews, and reading them back.
+
+Functions here take an open Session; `Store` owns the transactions. One finding per item and
+claim (a UNIQUE constraint): saving the same findings again changes nothing, so analysing an
+item twice can never duplicate a finding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from pipeline.db.models import FeedRow, FindingRow, ItemRow, insert, row_id, table
+from pipeline.db.rows import StoredFinding
+from pipeline.records import Finding, Relation, ReviewState
+
+_FINDING = table("finding")
+
+
+def save_findings(session: Session, item: ItemRow, findings: Sequence[Finding], *, now: datetime) -> int:
+    """Replace the findings of a locked item row, keeping reviews, and mark it analysed; return how many are new.
+
+    A finding that re-analysis changes is updated in place and keeps its review state and
+    note; one that no longer appears is deleted unless an analyst has reviewed it.
+    """
+    item_id = row_id(item.id)
+    best = _strongest_per_claim(findings)
+    existing = {
+        row.claim_id: row
+        for row in session.exec(select(FindingRow).where(col(FindingRow.item_id) == item_id)).all()
+    }
+    new_rows = 0
+    for claim_id, finding in best.items():
+        values = _finding_values(finding)
+        row = existing.get(claim_id)
+        if row is None:
+            new_rows += _insert_finding(session, item_id, claim_id, values, now)
+        elif any(getattr(row, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated = now
+    for claim_id, row in existing.items():
+        if claim_id not in best and row.review_state == ReviewState.PENDING:
+            session.delete(row)
+    item.analysed_at = now
+    return new_rows
+
+
+def item_for_update(session: Session, item_id: int) -> ItemRow:
+    """The item row, locked until commit; a missing item is a bug in the caller."""
+    item = session.exec(select(ItemRow).where(col(ItemRow.id) == item_id).with_for_update()).first()
+    if item is None:
+        raise ValueError(f"no item with id {item_id}")
+    return item
+
+
+def set_review(
+    session: Session, finding_id: int, state: ReviewState, *, now: datetime, note: str | None
+) -> bool:
+    """Record an analyst's decision (and note, when given); False when there is no such finding."""
+    row = session.get(FindingRow, finding_id)
+    if row is None:
+        return False
+    row.review_state = state.value
+    row.reviewed_at = row.updated = now
+    if note is not None:
+        row.note = note
+    return True
+
+
+def find(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    found_since: datetime | None = None,
+    claim_id: str | None = None,
+    review: Sequence[ReviewState] | None = None,
+    finding_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[StoredFinding]:
+    """Findings, newest report first, narrowed as `Store.findings` documents."""
+    statement = (
+        select(FindingRow, ItemRow, FeedRow.name)
+        .join(ItemRow, col(FindingRow.item_id) == col(ItemRow.id))
+        .join(FeedRow, col(ItemRow.feed_id) == col(FeedRow.id))
+        .order_by(col(ItemRow.published).desc(), col(FindingRow.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    if since is not None:
+        statement = statement.where(col(ItemRow.published) >= since)
+    if until is not None:
+        statement = statement.where(col(ItemRow.published) < until)
+    if found_since is not None:
+        statement = statement.where(col(FindingRow.updated) >= found_since)
+    if claim_id is not None:
+        statement = statement.where(col(FindingRow.claim_id) == claim_id)
+    if review is not None:
+        statement = statement.where(col(FindingRow.review_state).in_([state.value for state in review]))
+    if finding_id is not None:
+        statement = statement.where(col(FindingRow.id) == finding_id)
+    return [_stored_finding(row, item, feed_name) for row, item, feed_name in session.exec(statement).all()]
+
+
+def _strongest_per_claim(findings: Sequence[Finding]) -> dict[str, Finding]:
+    best: dict[str, Finding] = {}
+    for finding in findings:
+        if finding.claim_id not in best or finding.score > best[finding.claim_id].score:
+            best[finding.claim_id] = finding
+    return best
+
+
+def _insert_finding(
+    session: Session, item_id: int, claim_id: str, values: dict[str, Any], now: datetime
+) -> int:
+    inserted = session.exec(
+        insert(session, _FINDING)
+        .values(item_id=item_id, claim_id=claim_id, created=now, updated=now, **values)
+        .on_conflict_do_nothing(index_elements=["item_id", "claim_id"])
+        .returning(_FINDING.c.id)
+    ).scalar_one_or_none()
+    return int(inserted is not None)
+
+
+def _finding_values(finding: Finding) -> dict[str, Any]:
+    return {
+        "relation": finding.relation.value,
+        "places": json.dumps(list(finding.places), ensure_ascii=False),
+        "evidence": finding.evidence,
+        "score": finding.score,
+        "reasons": json.dumps(list(finding.reasons), ensure_ascii=False),
+    }
+
+
+def _stored_finding(row: FindingRow, item: ItemRow, feed_name: str) -> StoredFinding:
+    return StoredFinding(
+        id=row_id(row.id),
+        item_id=row.item_id,
+        claim_id=row.claim_id,
+        relation=Relation(row.relation),
+        places=tuple(json.loads(row.places)),
+        evidence=row.evidence,
+        score=row.score,
+        reasons=tuple(json.loads(row.reasons)),
+        review_state=ReviewState(row.review_state),
+        reviewed_at=row.reviewed_at,
+        note=row.note,
+        created=row.created,
+        updated=row.updated,
+        story_id=item.story_id if item.story_id is not None else row.item_id,
+        title=item.title,
+        url=item.url or item.canonical_url,
+        published=item.published,
+        feed_name=feed_name,
+    )
