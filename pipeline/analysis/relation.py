@@ -68,7 +68,8 @@ such a landmark. "A failed assault" reads as an attack (the assaults go on), not
 a stalled offensive.
 
 An event after a conditional in its clause ("if Russian troops close the ring", "у разі загрози оточення",
-"если X падет") is a hypothesis: control claims read nothing from it.
+"если X падет") is a hypothesis, and one followed by "elsewhere" ("на других участках") is not at the place:
+control claims read nothing from either.
 
 Retrospective judgements dispute a claim: a worry about a contested or surrounded place called unfounded
 ("January alarm over X was misplaced", "тривога щодо X перебільшена") contradicts it when no event reads; an
@@ -223,8 +224,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         e.start for e in view.events if dated_by(view, e.start) is not None and not negation_of(view, e.start)
     }
     for event in sorted(view.events, key=lambda e: e.start in dated):
-        if _hypothetical(view, event):
-            continue  # "if Russian troops close the ring": a hypothesis, not a report
+        if _hypothetical(view, event) or any(0 <= c.start - event.end <= 3 for c in view.mod("elsewhere")):
+            continue  # "if Russian troops close the ring": a hypothesis; "offensives elsewhere": not here
         place = nearest_place(view, event)
         if place is None or place not in own:
             continue

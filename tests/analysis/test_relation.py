@@ -227,3 +227,7 @@ def test_a_hypothesis_reports_nothing(title: str, matcher: Matcher) -> None:
 )
 def test_a_judgement_at_its_end_updates(title: str, matcher: Matcher) -> None:
     assert relations(title, matcher)["isw-defence-sound"] is Relation.UPDATES
+
+
+def test_an_event_elsewhere_is_not_at_the_place(matcher: Matcher) -> None:
+    assert relations("Росія перекидає резерви від Бахмута для наступу на інших напрямках", matcher) == {}

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- Cyrillic letters are the test data
 """Topic-driven claims (forecast, activity, history): the reading classes of topical.py."""
 
 from __future__ import annotations
@@ -67,3 +68,15 @@ def test_a_local_push_is_no_general_offensive(matcher: Matcher) -> None:
 def test_retrospective_judgements(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
     # a thing said to exist that barely does is disputed; one's own earlier advice judged hasty has turned
     assert relations(title, matcher)[claim] is relation
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Politico: США советуют Киеву не тратить силы на Бахмут",
+        "У Вашингтоні радять Києву не витрачати резерви на Бахмут",
+        "US officials urge Kyiv to stop pouring troops into Bakhmut",
+    ],
+)
+def test_advice_to_stop_spending_forces_on_a_place(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher) == {"us-advises-withdrawal": Relation.CONFIRMS}
