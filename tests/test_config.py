@@ -38,6 +38,7 @@ def test_env_overrides_database_url(tmp_path: Path) -> None:
         ('[[feeds]]\nname = "x"\nurl = "ftp://x/y"\n', "feeds[0].url: not an http(s) URL ('ftp://x/y')"),
         ('[[feeds]]\nname = "x"\n', "feeds[0]: give exactly one of 'url' or 'path'"),
         ('[schedule]\nreport_at = "25:00"\n', "schedule.report_at: not a time of day HH:MM"),
+        ('[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone: not a time zone name"),
         ("[schedule]\nfetch_every_minute = 5\n", "schedule.fetch_every_minute: unknown key"),
         ("[fetch]\nconcurrency = 0\n", "fetch.concurrency: Input should be greater than or equal to 1"),
         (

@@ -13,9 +13,11 @@ from pathlib import Path
 from apscheduler.triggers.date import DateTrigger
 from pydantic import SecretStr
 from pytest_httpserver import HTTPServer
+from typer.testing import CliRunner
 
 from pipeline.analysis import compile_baseline
 from pipeline.baseline import load_baseline
+from pipeline.cli import app
 from pipeline.config import Config, DatabaseConfig, NotifyConfig, ReportConfig, ScheduleConfig
 from pipeline.daily import DailyOutcome
 from pipeline.db import Store, create_db_engine, migrate
@@ -128,3 +130,19 @@ def test_serve_jobs_write_the_daily_report_and_resend_at_start(
         assert not pending.exists()
         assert [json.loads(request.data)["title"] for request, _ in httpserver.log] == ["t"]
     engine.dispose()
+
+
+def test_serve_refuses_an_unusable_notify_url_or_report_directory(tmp_path: Path) -> None:
+    config = tmp_path / "newswatch.toml"
+    base = f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite"}"\n[report]\ndirectory = "{tmp_path / "reports"}"\n'
+    config.write_text(base + '[notify]\nurls = ["slack://${TOKEN}"]\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["--config", str(config), "serve"], env={"TOKEN": "hunter2-s3cret"})
+    assert result.exit_code == 2
+    assert "notify.urls[0]: apprise cannot use this slack:// URL" in result.stderr
+    assert "hunter2-s3cret" not in result.stdout + result.stderr
+
+    (tmp_path / "reports").write_text("a file where the directory should be", encoding="utf-8")
+    config.write_text(base, encoding="utf-8")
+    result = CliRunner().invoke(app, ["--config", str(config), "serve"])
+    assert result.exit_code == 1
+    assert "cannot write reports there" in result.stderr
