@@ -140,10 +140,10 @@ class Report:
 
 def report_window(since: date | None, until: date | None, now: datetime) -> Window:
     """The window for CLI dates (`until` inclusive, UTC days); neither date: the 24 hours before now."""
-    end = _midnight(until + DAY) if until is not None else None
+    end = datetime.combine(until + DAY, time(0), tzinfo=UTC) if until is not None else None
     if since is None:
         return Window(now - DAY, now) if end is None else Window(end - DAY, end)
-    start = _midnight(since)
+    start = datetime.combine(since, time(0), tzinfo=UTC)
     window = Window(start, now if end is None else end)
     if window.until <= window.since:
         raise ValueError(f"the window is empty: {since} is after {until or now.date()}")
@@ -233,10 +233,6 @@ def finding_views(findings: Sequence[StoredFinding]) -> list[FindingView]:
     return _fold([_view(f) for f in findings], findings)
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 def _view(finding: StoredFinding) -> FindingView:
     return FindingView(
         id=finding.id,
@@ -275,15 +271,9 @@ def _fold(views: list[FindingView], findings: Sequence[StoredFinding]) -> list[F
             ),
         )
         copies = tuple(views[i] for i in members if i != head)
-        folded.append((members[0], _with_copies(views[head], copies)))
+        folded.append((members[0], replace(views[head], copies=copies) if copies else views[head]))
     # Keep the input order of each group's first member (newest first for the report).
     return [view for _, view in sorted(folded, key=lambda pair: pair[0])]
-
-
-def _with_copies(view: FindingView, copies: tuple[FindingView, ...]) -> FindingView:
-    if not copies:
-        return view
-    return replace(view, copies=copies)
 
 
 def _relations(relations: Iterable[Relation]) -> tuple[tuple[Relation, int], ...]:
