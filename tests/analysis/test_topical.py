@@ -80,3 +80,28 @@ def test_retrospective_judgements(title: str, claim: str, relation: Relation, ma
 )
 def test_advice_to_stop_spending_forces_on_a_place(title: str, matcher: Matcher) -> None:
     assert relations(title, matcher) == {"us-advises-withdrawal": Relation.CONFIRMS}
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        ("ВСУ прошли «зубы дракона» у Вербового", "russian-fortifications", Relation.UPDATES),
+        (
+            "Ukrainian armour got through the Russian anti-tank obstacles",
+            "russian-fortifications",
+            Relation.UPDATES,
+        ),
+        (
+            "Бригади, навчені в Європі, пішли в наступ на Запоріжжі",
+            "troops-trained-in-europe",
+            Relation.UPDATES,
+        ),
+        (
+            "Brigades trained in Britain now spearhead the counteroffensive",
+            "troops-trained-in-europe",
+            Relation.UPDATES,
+        ),
+    ],
+)
+def test_claim_words_in_other_forms(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)[claim] is relation
