@@ -1,9 +1,11 @@
 """Fetch one feed over HTTP (httpx) or from a local file and return a `FetchResult`.
 
-Owns: conditional GET (ETag / Last-Modified), manual redirects (limit, loop and scheme checks),
-the body-size cap enforced on decompressed bytes while streaming, retries with exponential
-backoff and Retry-After, and the per-feed total timeout. Failures come back as data with a
-stable `error_code`; nothing here raises for a feed's own failure.
+Owns: conditional GET (ETag / Last-Modified), manual redirects (limit, loop and scheme checks,
+and the address policy of `netpolicy`: no redirect from a public feed into private space), the
+body-size cap enforced on decoded bytes while streaming (decoded by `inflate` in bounded pieces,
+so compression bombs stay small in memory), retries with exponential backoff and Retry-After,
+and the per-feed total timeout. Failures come back as data with a stable `error_code`; nothing
+here raises for a feed's own failure.
 
 Must not import the database, the analysis or other edges: `cycle` wires stages together,
 and bounded concurrency across feeds lives there too.
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -24,6 +27,8 @@ import httpx
 
 from pipeline import __version__
 from pipeline.config import FetchSettings
+from pipeline.inflate import ACCEPT_ENCODING, BadEncoding, Decoder, UnsupportedEncoding
+from pipeline.netpolicy import IPAddress, check_redirect, parse_address
 from pipeline.records import FeedState, FetchResult
 
 logger = logging.getLogger(__name__)
@@ -32,6 +37,8 @@ USER_AGENT = f"newswatch/{__version__} (+https://github.com/newswatch/newswatch)
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8"
 
 Sleep = Callable[[float], Awaitable[None]]
+# host name -> the addresses it resolves to, as text; raises OSError when it cannot resolve.
+Resolve = Callable[[str], Awaitable[Sequence[str]]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HINTS = {
@@ -70,7 +77,8 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
         max_keepalive_connections=settings.concurrency,
         keepalive_expiry=30.0,
     )
-    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
+    # Only the codings `inflate` decodes in bounded pieces; httpx would also offer br and zstd.
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
     return httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, follow_redirects=False)
 
 
@@ -83,12 +91,19 @@ def failure_backoff(consecutive_failures: int, base_minutes: int, cap_minutes: i
     return timedelta(minutes=min(base_minutes * 2**exponent, cap_minutes))
 
 
+async def resolve_host(host: str) -> list[str]:
+    """The addresses `host` resolves to (getaddrinfo in a worker thread); OSError if none."""
+    infos = await asyncio.to_thread(socket.getaddrinfo, host, None, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
 async def fetch_feed(
     client: httpx.AsyncClient,
     feed: FeedState,
     settings: FetchSettings,
     *,
     sleep: Sleep = asyncio.sleep,
+    resolve: Resolve = resolve_host,
 ) -> FetchResult:
     """Fetch one feed; never raises for the feed's own failures."""
     started = time.monotonic()
@@ -96,7 +111,7 @@ async def fetch_feed(
     try:
         async with asyncio.timeout(settings.total_timeout):
             if feed.url is not None:
-                outcome = await _fetch_http(client, feed, feed.url, settings, sleep)
+                outcome = await _fetch_http(client, feed, feed.url, settings, sleep, resolve)
             elif feed.path is not None:
                 outcome = await _read_file(feed, feed.path, settings.max_body_bytes)
             else:
@@ -129,7 +144,12 @@ async def fetch_feed(
 
 
 async def _fetch_http(
-    client: httpx.AsyncClient, feed: FeedState, url: str, settings: FetchSettings, sleep: Sleep
+    client: httpx.AsyncClient,
+    feed: FeedState,
+    url: str,
+    settings: FetchSettings,
+    sleep: Sleep,
+    resolve: Resolve,
 ) -> FetchResult | _Failure:
     """Try up to 1 + retries times, sleeping between tries; give up early when waiting cannot help."""
     loop = asyncio.get_running_loop()
@@ -137,7 +157,7 @@ async def _fetch_http(
     attempts = settings.retries + 1
     attempt = 1
     while True:
-        outcome = await _attempt(client, feed, url, settings)
+        outcome = await _attempt(client, feed, url, settings, resolve)
         if isinstance(outcome, FetchResult) or not outcome.retryable:
             return outcome
         if outcome.retry_after is not None and outcome.retry_after > settings.max_retry_after:
@@ -171,7 +191,7 @@ async def _fetch_http(
 
 
 async def _attempt(
-    client: httpx.AsyncClient, feed: FeedState, url: str, settings: FetchSettings
+    client: httpx.AsyncClient, feed: FeedState, url: str, settings: FetchSettings, resolve: Resolve
 ) -> FetchResult | _Failure:
     """One GET with redirects followed by hand; transport errors become failures."""
     headers = {}
@@ -179,6 +199,7 @@ async def _attempt(
         headers["If-None-Match"] = feed.etag
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
+    origin: list[IPAddress] | None = None  # the configured host's addresses, looked up at the first redirect
     try:
         seen = {str(httpx.URL(url))}
         for _hop in range(settings.max_redirects + 1):
@@ -195,6 +216,12 @@ async def _attempt(
                 return _Failure(url, "bad_redirect_scheme", f"redirect to a non-http(s) URL ({location})")
             if str(target) in seen:
                 return _Failure(url, "redirect_loop", f"redirect loop back to {target}")
+            if settings.block_private_redirects:
+                if origin is None:
+                    origin = await _origin_addresses(httpx.URL(feed.url or url), resolve)
+                refused = await _check_target(url, origin, target, resolve)
+                if refused is not None:
+                    return refused
             seen.add(str(target))
             url = str(target)
         return _Failure(url, "too_many_redirects", f"more than {settings.max_redirects} redirects")
@@ -205,8 +232,6 @@ async def _attempt(
     except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
         message = f"connection failed mid-response: {exc or type(exc).__name__}"
         return _Failure(url, "transport_error", message, retryable=True)
-    except httpx.DecodingError as exc:
-        return _Failure(url, "transport_error", f"cannot decode the response body: {exc}")
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return _Failure(url, "transport_error", f"{type(exc).__name__}: {exc}")
 
@@ -240,15 +265,27 @@ async def _finish(
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         return too_large
+    try:
+        decoder = Decoder(response.headers.get_list("Content-Encoding", split_commas=True))
+    except UnsupportedEncoding as exc:
+        return _Failure(url, "transport_error", str(exc), status)
     chunks: list[bytes] = []
-    total = 0
-    # aiter_bytes yields decompressed bytes, so a small gzip bomb is stopped too; the peak
-    # overshoot is one decoded network chunk.
-    async for chunk in response.aiter_bytes():
-        total += len(chunk)
-        if total > limit:
+    total = raw_total = 0
+    # Raw bytes are decoded here in pieces of at most 64 KiB (httpx would decode a whole network
+    # chunk at once: a nested gzip bomb would be gigabytes before we could count it). The raw
+    # count is capped too, for streams that decode to nothing forever.
+    async for raw in response.aiter_raw():
+        raw_total += len(raw)
+        if raw_total > limit:
             return too_large
-        chunks.append(chunk)
+        try:
+            for piece in decoder.feed(raw):
+                total += len(piece)
+                if total > limit:
+                    return too_large
+                chunks.append(piece)
+        except BadEncoding as exc:
+            return _Failure(url, "transport_error", str(exc), status)
     return FetchResult(
         feed_name=feed.name,
         url=url,
@@ -257,6 +294,37 @@ async def _finish(
         etag=response.headers.get("ETag"),
         last_modified=response.headers.get("Last-Modified"),
     )
+
+
+async def _origin_addresses(configured: httpx.URL, resolve: Resolve) -> list[IPAddress]:
+    """The configured host's addresses; none (judged as public, the strict side) if it cannot resolve."""
+    try:
+        return await _addresses(configured.raw_host.decode("ascii", "replace"), resolve)
+    except (OSError, UnicodeError):
+        return []
+
+
+async def _check_target(
+    url: str, origin: list[IPAddress], target: httpx.URL, resolve: Resolve
+) -> _Failure | None:
+    """A failure when the address policy refuses the redirect to `target`, else None."""
+    host = target.raw_host.decode("ascii", "replace")
+    try:
+        addresses = await _addresses(host, resolve)
+    except (OSError, UnicodeError) as exc:  # getaddrinfo raises UnicodeError for a label over 63 bytes
+        # Fail closed: a target we cannot check is not followed; a later try may resolve it.
+        return _Failure(url, "connect_error", f"cannot resolve redirect target {host}: {exc}", retryable=True)
+    reason = check_redirect(origin, host, addresses)
+    return None if reason is None else _Failure(url, "redirect_blocked", f"{reason} ({target})")
+
+
+async def _addresses(host: str, resolve: Resolve) -> list[IPAddress]:
+    """The addresses of `host`: itself when it is a literal address, else what `resolve` says."""
+    literal = parse_address(host)
+    if literal is not None:
+        return [literal]
+    resolved = (parse_address(text) for text in await resolve(host))
+    return [ip for ip in resolved if ip is not None]
 
 
 async def _read_file(feed: FeedState, path: str, limit: int) -> FetchResult | _Failure:

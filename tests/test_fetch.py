@@ -6,8 +6,12 @@ import asyncio
 import gzip
 import re
 import socket
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -20,7 +24,7 @@ from werkzeug import Request, Response
 
 from pipeline import __version__
 from pipeline.config import FetchSettings
-from pipeline.fetch import failure_backoff, fetch_feed, make_client
+from pipeline.fetch import Resolve, failure_backoff, fetch_feed, make_client
 from pipeline.records import FeedState, FetchResult
 
 FIXTURES = Path(__file__).parent / "fixtures" / "http"
@@ -55,20 +59,92 @@ class SleepRecorder:
         self.calls.append(seconds)
 
 
+class FakeResolver:
+    """An injected resolver: a fixed table of names, every lookup recorded; never real DNS."""
+
+    def __init__(self, table: dict[str, Sequence[str]] | None = None) -> None:
+        self.table = {"localhost": ["127.0.0.1"], **(table or {})}
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str) -> Sequence[str]:
+        self.asked.append(host)
+        if host not in self.table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return self.table[host]
+
+
 def feed_at(url: str, **state: Any) -> FeedState:
     return FeedState(name="test-feed", url=url, path=None, **state)
 
 
 def run_fetch(
-    feed: FeedState, settings: FetchSettings | None = None, sleep: SleepRecorder | None = None
+    feed: FeedState,
+    settings: FetchSettings | None = None,
+    sleep: SleepRecorder | None = None,
+    resolve: Resolve | None = None,
 ) -> FetchResult:
     settings = settings or make_settings()
 
     async def go() -> FetchResult:
         async with make_client(settings) as client:
-            return await fetch_feed(client, feed, settings, sleep=sleep or SleepRecorder())
+            return await fetch_feed(
+                client, feed, settings, sleep=sleep or SleepRecorder(), resolve=resolve or FakeResolver()
+            )
 
     return asyncio.run(go())
+
+
+def run_mocked(
+    handler: Callable[[httpx.Request], httpx.Response],
+    feed: FeedState,
+    settings: FetchSettings | None = None,
+    resolve: Resolve | None = None,
+) -> FetchResult:
+    """fetch_feed over httpx.MockTransport: for host names that must never reach a network."""
+    settings = settings or make_settings()
+
+    async def go() -> FetchResult:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await fetch_feed(
+                client, feed, settings, sleep=SleepRecorder(), resolve=resolve or FakeResolver()
+            )
+
+    return asyncio.run(go())
+
+
+@contextmanager
+def raw_server(respond: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
+    """A bare TCP server on 127.0.0.1 that reads a request and lets `respond` write any bytes.
+
+    For what a well-behaved HTTP server will not do: drip bytes, or close mid-body.
+    """
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            # The client giving up on us (a reset, a broken pipe) is the point of these servers.
+            with suppress(OSError):
+                respond(conn, stop)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
 
 
 def requests_to(server: HTTPServer) -> list[Request]:
@@ -288,6 +364,57 @@ def test_cancellation_propagates(hanging_server: HTTPServer) -> None:
         asyncio.run(go())
 
 
+def drip(conn: socket.socket, stop: threading.Event) -> None:
+    """Headers for a 1000-byte body, then one byte every 0.2 s: never a read timeout, never done."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 1000\r\n\r\n")
+    for _ in range(1000):
+        if stop.wait(0.2):
+            return
+        conn.sendall(b" ")
+
+
+def test_dripping_server_is_cut_by_the_total_timeout() -> None:
+    settings = make_settings(read_timeout=2.0, total_timeout=1.0)
+    with raw_server(drip) as url:
+        started = time.monotonic()
+        result = run_fetch(feed_at(url), settings)
+        took = time.monotonic() - started
+
+    assert (result.error_code, result.status, result.body) == ("timeout", None, None)
+    assert result.error_message == "no complete response within 1 s (limit per feed, retries included)"
+    assert 1.0 <= took < 2.0  # the read timeout (2 s) never fired: bytes kept coming
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n<rss version='2.0'><channel>",
+            id="content-length",
+        ),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n<rss version='2.0'>", id="chunked"
+        ),
+    ],
+)
+def test_server_closing_mid_body_is_a_transport_error(response: bytes) -> None:
+    attempts: list[int] = []
+
+    def close_early(conn: socket.socket, _stop: threading.Event) -> None:
+        attempts.append(1)
+        conn.sendall(response)
+        conn.shutdown(socket.SHUT_RDWR)
+
+    with raw_server(close_early) as url:
+        result = run_fetch(feed_at(url), make_settings(retries=1))
+
+    assert (result.error_code, result.status, result.body) == ("transport_error", None, None)
+    assert result.error_message is not None
+    assert result.error_message.startswith("connection failed mid-response: ")
+    assert result.error_message.endswith("(after 2 attempts)")
+    assert len(attempts) == 2  # a cut connection is worth one more try
+
+
 # --- redirects ---------------------------------------------------------------------------------
 
 
@@ -336,6 +463,163 @@ def test_redirect_to_other_scheme_is_refused(httpserver: HTTPServer, location: s
     assert result.error_code == "bad_redirect_scheme"
     assert result.error_message is not None
     assert location in result.error_message
+
+
+# --- the address policy on redirects (netpolicy) ---------------------------------------------------
+
+PUBLIC_IP = "93.184.216.34"
+
+
+def test_redirect_from_a_public_feed_to_loopback_is_refused(httpserver: HTTPServer) -> None:
+    # The injected resolver says the configured host is public; the server is really local.
+    private = f"http://127.0.0.1:{httpserver.port}/private"
+    httpserver.expect_request("/feed").respond_with_data("", 302, {"Location": private})
+    httpserver.expect_request("/private").respond_with_response(rss_response())
+    resolver = FakeResolver({"localhost": [PUBLIC_IP]})
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")), resolve=resolver)
+
+    assert (result.error_code, result.body) == ("redirect_blocked", None)
+    assert result.error_message == (
+        f"redirect from a public feed to a loopback address refused: 127.0.0.1 ({private})"
+    )
+    assert [r.path for r in requests_to(httpserver)] == ["/feed"]  # never followed, never retried
+    assert resolver.asked == ["localhost"]
+
+
+def test_redirect_policy_can_be_turned_off(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(
+        "", 302, {"Location": f"http://127.0.0.1:{httpserver.port}/private"}
+    )
+    httpserver.expect_request("/private").respond_with_response(rss_response())
+    resolver = FakeResolver({"localhost": [PUBLIC_IP]})
+
+    result = run_fetch(
+        feed_at(httpserver.url_for("/feed")), make_settings(block_private_redirects=False), resolve=resolver
+    )
+
+    assert (result.ok, result.body) == (True, RSS)
+    assert resolver.asked == []
+
+
+def test_feed_configured_on_loopback_may_redirect_to_loopback(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data("", 301, {"Location": httpserver.url_for("/moved")})
+    httpserver.expect_request("/moved").respond_with_response(rss_response())
+    resolver = FakeResolver()
+
+    result = run_fetch(feed_at(f"http://127.0.0.1:{httpserver.port}/feed"), resolve=resolver)
+
+    assert (result.ok, result.body) == (True, RSS)
+    assert resolver.asked == ["localhost"]  # the target is checked; a literal origin needs no lookup
+
+
+class Hosts:
+    """A MockTransport handler: canned responses by URL (else by host), every request recorded."""
+
+    def __init__(self, routes: dict[str, httpx.Response]) -> None:
+        self.routes = routes
+        self.seen: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(str(request.url))
+        # A stream, not content=: httpx reads content= at once and aiter_raw() would then refuse it.
+        default = self.routes.get(request.url.host, httpx.Response(200, stream=httpx.ByteStream(RSS)))
+        return self.routes.get(str(request.url), default)
+
+
+def redirect(location: str) -> httpx.Response:
+    return httpx.Response(302, headers={"Location": location})
+
+
+@pytest.mark.parametrize(
+    ("location", "table", "reason"),
+    [
+        (
+            "http://intranet.example/admin",
+            {"intranet.example": ["10.0.0.5"]},
+            "private address refused: intranet.example (10.0.0.5)",
+        ),
+        (
+            "http://mixed.example/",
+            {"mixed.example": ["151.101.1.1", "192.168.1.1"]},
+            "private address refused: mixed.example (192.168.1.1)",
+        ),
+        ("http://169.254.169.254/latest/meta-data/", {}, "link-local address refused: 169.254.169.254"),
+        (
+            "http://[::ffff:169.254.169.254]/",
+            {},
+            "IPv4-mapped link-local address refused: ::ffff:169.254.169.254",
+        ),
+        ("http://[::1]:8080/", {}, "loopback address refused: ::1"),
+        ("http://100.64.1.1/", {}, "shared (CGNAT) address refused: 100.64.1.1"),
+        ("http://0.0.0.0/", {}, "unspecified address refused: 0.0.0.0"),
+        ("http://224.0.0.251/", {}, "multicast address refused: 224.0.0.251"),
+        # getaddrinfo reads 2130706433 as 127.0.0.1; the resolver's answer is what is judged.
+        (
+            "http://2130706433/",
+            {"2130706433": ["127.0.0.1"]},
+            "loopback address refused: 2130706433 (127.0.0.1)",
+        ),
+    ],
+)
+def test_redirect_from_a_public_host_into_private_space_is_refused(
+    location: str, table: dict[str, list[str]], reason: str
+) -> None:
+    hosts = Hosts({"news.example": redirect(location)})
+    resolver = FakeResolver({"news.example": [PUBLIC_IP], **table})
+
+    result = run_mocked(hosts, feed_at("http://news.example/feed"), resolve=resolver)
+
+    assert result.error_code == "redirect_blocked"
+    assert result.error_message is not None
+    assert reason in result.error_message
+    assert hosts.seen == ["http://news.example/feed"]
+
+
+def test_public_redirect_chain_is_followed_and_the_origin_resolved_once() -> None:
+    hosts = Hosts(
+        {"news.example": redirect("https://cdn.example/a"), "https://cdn.example/a": redirect("/b")}
+    )
+    resolver = FakeResolver({"news.example": [PUBLIC_IP], "cdn.example": ["151.101.1.1", "2a04:4e42::1"]})
+
+    result = run_mocked(hosts, feed_at("http://news.example/feed"), resolve=resolver)
+
+    assert (result.ok, result.url, result.body) == (True, "https://cdn.example/b", RSS)
+    assert resolver.asked == ["news.example", "cdn.example", "cdn.example"]
+
+
+def test_public_chain_that_ends_in_private_space_is_refused_at_that_hop() -> None:
+    hosts = Hosts(
+        {"news.example": redirect("https://cdn.example/a"), "cdn.example": redirect("http://10.1.1.1/x")}
+    )
+    resolver = FakeResolver({"news.example": [PUBLIC_IP], "cdn.example": ["151.101.1.1"]})
+
+    result = run_mocked(hosts, feed_at("http://news.example/feed"), resolve=resolver)
+
+    assert (result.error_code, result.url) == ("redirect_blocked", "https://cdn.example/a")
+    assert hosts.seen == ["http://news.example/feed", "https://cdn.example/a"]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [socket.gaierror(socket.EAI_NONAME, "Name or service not known"), UnicodeError("label too long")],
+    ids=["no-such-name", "label-too-long"],
+)
+def test_redirect_target_that_cannot_be_resolved_is_not_followed(error: Exception) -> None:
+    hosts = Hosts({"news.example": redirect("http://nowhere.example/")})
+
+    async def resolver(host: str) -> Sequence[str]:
+        if host == "news.example":
+            return [PUBLIC_IP]
+        raise error
+
+    result = run_mocked(hosts, feed_at("http://news.example/feed"), make_settings(retries=1), resolver)
+
+    assert result.error_code == "connect_error"
+    assert result.error_message is not None
+    assert result.error_message.startswith("cannot resolve redirect target nowhere.example: ")
+    assert "nowhere.example/" not in " ".join(hosts.seen)
+    assert len(hosts.seen) == 2  # retried once, like any failed lookup
 
 
 # --- body size -----------------------------------------------------------------------------------
@@ -422,6 +706,151 @@ def test_gzip_bomb_is_stopped_on_decompressed_size(httpserver: HTTPServer) -> No
     result = run_fetch(feed_at(httpserver.url_for("/feed")))
 
     assert result.error_code == "body_too_large"
+
+
+def fetch_peak(url: str, settings: FetchSettings) -> tuple[FetchResult, int]:
+    """Fetch with tracemalloc on; the peak of traced memory in bytes.
+
+    The servers here are raw_server threads that allocate nothing per byte sent (tracemalloc
+    counts every thread), so the peak is the client's.
+    """
+    tracemalloc.start()
+    try:
+        result = run_fetch(feed_at(url), settings)
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def send_response(body: bytes, **headers: str) -> Callable[[socket.socket, threading.Event], None]:
+    head = "".join(f"{name.replace('_', '-')}: {value}\r\n" for name, value in headers.items())
+    message = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode() + body
+
+    def respond(conn: socket.socket, _stop: threading.Event) -> None:
+        conn.sendall(message)
+
+    return respond
+
+
+def test_hundreds_of_megabytes_are_cut_at_the_limit_with_bounded_memory() -> None:
+    block = b"<item>" + b"x" * 65530  # 64 KiB, the same bytes object every time
+    sent: list[int] = []
+
+    def endless(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(300 * 16):  # 300 MiB, no Content-Length
+            if stop.is_set():
+                return
+            conn.sendall(b"10000\r\n")
+            conn.sendall(block)
+            conn.sendall(b"\r\n")
+            sent.append(len(block))
+
+    limit = 1 << 20
+    with raw_server(endless) as url:
+        result, peak = fetch_peak(url, make_settings(max_body_bytes=limit))
+
+    assert (result.error_code, result.error_message) == ("body_too_large", "body exceeds 1 MiB limit")
+    assert peak < 4 * limit, f"peak {peak} bytes"
+    assert sum(sent) < 32 * limit  # we hung up long before 300 MiB
+
+
+def test_declared_huge_length_is_refused_without_reading(httpserver: HTTPServer) -> None:
+    served: list[int] = []
+
+    def huge(_request: Request) -> Response:
+        def body() -> Iterator[bytes]:
+            served.append(1)
+            yield b"x" * 65536
+
+        return Response(body(), headers={"Content-Length": str(300 << 20)})
+
+    httpserver.expect_request("/feed").respond_with_handler(huge)
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert result.error_code == "body_too_large"
+    assert len(httpserver.log) == 1
+
+
+def encoded_handler(body: bytes, encoding: str) -> Callable[[Request], Response]:
+    def handler(_request: Request) -> Response:
+        return Response(body, content_type="application/rss+xml", headers={"Content-Encoding": encoding})
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        pytest.param("deflate", zlib.compress(RSS), id="deflate"),
+        pytest.param("deflate", zlib.compress(RSS)[2:-4], id="raw-deflate"),
+        pytest.param("gzip, gzip", gzip.compress(gzip.compress(RSS)), id="gzip-twice"),
+    ],
+)
+def test_other_encodings_are_decoded(httpserver: HTTPServer, encoding: str, body: bytes) -> None:
+    httpserver.expect_request("/feed").respond_with_handler(encoded_handler(body, encoding))
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert result.body == RSS
+
+
+def test_we_only_ask_for_codings_we_decode_in_bounded_pieces(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_response(rss_response())
+
+    run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert requests_to(httpserver)[0].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+def zeros(size: int, wbits: int) -> bytes:
+    compressor = zlib.compressobj(1, zlib.DEFLATED, wbits)
+    block = bytes(1 << 20)
+    return b"".join([compressor.compress(block) for _ in range(size >> 20)] + [compressor.flush()])
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bomb"),
+    [
+        pytest.param("deflate", zeros(64 << 20, zlib.MAX_WBITS), id="deflate"),
+        # The case httpx's own decoder cannot bound: one network chunk of the outer stream is
+        # the whole inner stream, which it would turn into 64 MiB in one call.
+        pytest.param("gzip, gzip", gzip.compress(zeros(64 << 20, zlib.MAX_WBITS | 16)), id="nested-gzip"),
+    ],
+)
+def test_compression_bombs_are_stopped_with_bounded_memory(encoding: str, bomb: bytes) -> None:
+    limit = 1 << 20
+    with raw_server(send_response(bomb, Content_Encoding=encoding)) as url:
+        result, peak = fetch_peak(url, make_settings(max_body_bytes=limit))
+
+    assert result.error_code == "body_too_large"
+    assert peak < 4 * limit, f"peak {peak} bytes"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ("br", "unsupported Content-Encoding 'br' (we ask for gzip, deflate)"),
+        ("gzip, gzip, gzip, gzip", "4 Content-Encoding layers (at most 3)"),
+    ],
+)
+def test_codings_we_cannot_decode_are_refused(httpserver: HTTPServer, encoding: str, message: str) -> None:
+    httpserver.expect_request("/feed").respond_with_handler(encoded_handler(b"\x1b\x00\x00", encoding))
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert (result.error_code, result.error_message, result.status) == ("transport_error", message, 200)
+
+
+def test_body_that_does_not_match_its_encoding_is_a_transport_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_handler(encoded_handler(RSS, "gzip"))
+
+    result = run_fetch(feed_at(httpserver.url_for("/feed")))
+
+    assert result.error_code == "transport_error"
+    assert result.error_message is not None
+    assert result.error_message.startswith("cannot decode the gzip body")
 
 
 # --- local files ---------------------------------------------------------------------------------
