@@ -48,7 +48,8 @@ right before a hold is its subject ("Russians storm X, but the town holds", "м�
 stormers named earlier are not its keepers, so it holds for the claim's holder.
 
 An expel ("pushed Ukrainians back", "drove X out of", "вибили росіян з", "оттеснили ВСУ от") is a loss of the
-side driven out: its object, a passive's subject, else the pusher's rival; so the attacker pushed back from a
+side driven out: its object, a passive's subject (or, with no object, the side before "from": "troops forced
+back from X", "ВСУ выбили из X"), else the pusher's rival; so the attacker pushed back from a
 contested place ends its push (updates) even near it. "Pushed back an assault" repels it (a hold), "to push
 them back" is an aim (an attack).
 
@@ -175,9 +176,11 @@ def _expelled(claim: ClaimSpec, view: View, event: Cue, pusher: str | None) -> t
     ]
     if objects:
         return "loss", objects[0].value, None
-    passive = any(event.start - 2 <= m.start < event.start for m in view.mod("passive")) or any(
-        m.start == event.start for m in view.mod("expel_passive")
-    )
+    # "Ukrainian troops forced back from X": with no object, "from" makes the subject the one
+    # driven out, as a passive does
+    source = event.end < len(light) and light[event.end] in _FROM
+    passive = source or any(event.start - 2 <= m.start < event.start for m in view.mod("passive"))
+    passive = passive or any(m.start == event.start for m in view.mod("expel_passive"))
     if passive and not by:
         before = [a for a in view.actors if a.end <= event.start and a.value in sides]
         return "loss", (before[-1].value if before else None), None
@@ -186,6 +189,8 @@ def _expelled(claim: ClaimSpec, view: View, event: Cue, pusher: str | None) -> t
 
 # Words before a verb that make it an aim, not a deed: "launched counterattacks to push them back".
 _AIM = frozenset({"to", "щоб", "чтобы"})
+# "from" right after an expel verb: the side before it is driven out of what follows.
+_FROM = frozenset({"from", "of", "з", "із", "від", "из", "от"})
 
 
 def _place_subject(view: View, place: PlaceHit, event: Cue) -> bool:

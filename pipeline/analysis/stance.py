@@ -10,7 +10,7 @@ the claim's source named) contradicts, whoever is said to lose the soldiers; an 
 all and soldiers or a baseline place in the sentence ("hundreds of soldiers a day are being lost").
 Assessment: the claim's source must be named; the source's stance (turned round by a negation or a dispute in
 its clause: "wrong to call it sound", or by a denial right after it when a judgement noun precedes it: "the
-ISW assessment that it was sound is mistaken"; only retold, "прежняя оценка", it needs a change → updates),
+ISW assessment that it was sound is mistaken", or by "no longer" before it: "no longer considers it worthwhile"; only retold, "прежняя оценка", it needs a change → updates),
 same → confirms, opposite → contradicts, opposite with "now" → updates; with no stance word, "<source> is
 wrong" contradicts and "<source> revised its view" updates.
 """
@@ -199,6 +199,11 @@ def assessment(claim: ClaimSpec, view: View) -> Reading | None:
         None,
     )
     against = against or _judgement_denied(view, cue, disputes + view.mod("dispute"))
+    # "ISW no longer considers the defence worthwhile": the stance is dropped, which is a change (updates below)
+    against = against or next(
+        (c for c in view.mod("no_longer") if c.start < cue.start and clauses[c.start] == clauses[cue.start]),
+        None,
+    )
     if against is not None:
         stance = "negative" if stance == "positive" else "positive"
         reasons.append(f"negation: {quote(against)}")

@@ -4,7 +4,8 @@ A topic claim needs every one of its topic phrase groups (and topic events) in t
 its actors (or one of its places): that is how it keeps off sentences that merely share a word. A negation may
 govern any of the topic's words ("the West did not send tanks"). An actor followed by a verb of saying ("МИД
 России заявил, что...") is the speaker, not the doer, and another side named between the speaker and the topic
-owns the deed ("Moscow said Ukrainian soldiers train for a spring offensive" is no Russian one); with no side
+owns the deed ("Moscow said Ukrainian soldiers train for a spring offensive" is no Russian one), while a side
+named after the topic as its speaker (", Ukrainian officers say") only reports it; with no side
 named at all, an activity of several topic groups is its one natural actor's ("в Европе не готовят ударные
 бригады"). Activity: done → confirms, a stop or the claim's `update` phrase (end states: "reached its
 target", "now fighting") → updates, but a completion is the deed done unless it meets a target ("recruits
@@ -17,7 +18,8 @@ and a negated purpose after the topic ("trained abroad, but never preparation fo
 підготовка до наступу"). Forecast: expected (or the claim's own confirm phrase: "all options on the table") →
 confirms, happened or failed ("never materialised", "так и не состоялось",
 "culminated") → updates (a future word describing the forecast's noun is no modal of its start: "the
-long-expected offensive has begun" came true), negated or denied → contradicts; a decision to do the opposite ("decided to keep
+long-expected offensive has begun" came true; a start right by the forecast's noun needs no scope word:
+"наступ росіян уже почався"), negated or denied → contradicts; a decision to do the opposite ("decided to keep
 defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
 a scope word by its event ("a major offensive"), else it is a local push ("no offensive in Zaporizhzhia"):
 nothing. History: recalled (also on an anniversary: "a year since liberation") → confirms, a bare "after/since
@@ -77,13 +79,23 @@ def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) ->
     present = [a for a in view.actors if a.value in allowed]
     if agent is None and not present and not claim.places and not _implicit_doer(claim, view):
         return False  # neither a doer nor a place: too little to tie the sentence to the claim
-    others = [a for a in view.actors if a.label == "actor" and a.value not in allowed]
+    # "..., Ukrainian officers say": a side named after the topic as the speaker only reports the deed
+    others = [
+        a
+        for a in view.actors
+        if a.label == "actor" and a.value not in allowed and not (a.start > position and _speaks(view, a))
+    ]
     if agent is None and not present and others and claim.kind == "activity":
         return False  # "an adviser to Zelensky said the army could pull back": only another side is named
     shown = agent or (present[0] if present else None)
     if shown is not None:
         reasons.append(f"actor: {quote(shown)} → {shown.value}")
     return True
+
+
+def _speaks(view: View, actor: Cue) -> bool:
+    """Is the actor followed by a verb of saying ("Ukrainian officers say")?"""
+    return any(actor.end <= r.start <= actor.end + 2 for r in view.mod("reporting"))
 
 
 def _implicit_doer(claim: ClaimSpec, view: View) -> bool:
@@ -101,7 +113,7 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
         settled = _settled(claim, view)
         if settled is not None:
             return settled
-    found = topic_position(claim, view)
+    found = topic_position(claim, view) or _begun(claim, view)
     if found is None or places is None:
         return None
     position, topic_reasons = found
@@ -250,6 +262,29 @@ def _background(claim: ClaimSpec, view: View, position: int) -> bool:
     # "вернули животных": "returned" is a war event only with a place of the claim as object or a side named
     own = any(h.place_id in claim.places and 0 < h.start - position <= 2 for h in view.places)
     return not own and not any(a.label == "actor" for a in view.actors)
+
+
+def _begun(claim: ClaimSpec, view: View) -> tuple[int, list[str]] | None:
+    """A forecast's event word with a start right by it ("наступ росіян уже почався", "launched an offensive"):
+    the event has come, so its scope words ("major", "new") are not needed (a baseline place still makes it local).
+    """
+    if claim.kind != "forecast" or claim.groups < 2 or claim.topic_cues:
+        return None
+    for hit in view.claim.get(f"{claim.id}:0", []):
+        start = next(
+            (
+                e
+                for e in view.events
+                if e.value == "start"
+                and -3 <= e.start - hit.start <= 6
+                and e.start != hit.start
+                and view.tokens.clauses[e.start] == view.tokens.clauses[hit.start]
+            ),
+            None,
+        )
+        if start is not None and not modalised(view, start.start) and not negation_of(view, start.start):
+            return hit.start, [f"topic: {quote(hit)}", f"begun: {quote(start)}"]
+    return None
 
 
 def _attributive(claim: ClaimSpec, view: View) -> frozenset[int]:

@@ -231,3 +231,15 @@ def test_a_judgement_at_its_end_updates(title: str, matcher: Matcher) -> None:
 
 def test_an_event_elsewhere_is_not_at_the_place(matcher: Matcher) -> None:
     assert relations("Росія перекидає резерви від Бахмута для наступу на інших напрямках", matcher) == {}
+
+
+@pytest.mark.parametrize(
+    ("title", "claim"),
+    [
+        ("Ukrainian troops forced back from Kreminna outskirts", "kreminna-ukrainian-pressure"),
+        ("ВСУ выбили из Кременной, пишут военкоры", "kreminna-ukrainian-pressure"),
+    ],
+)
+def test_driven_back_from_a_place_without_an_object(title: str, claim: str, matcher: Matcher) -> None:
+    # with nothing driven between the verb and "from", the side before the verb is the one driven out
+    assert relations(title, matcher)[claim] is Relation.UPDATES

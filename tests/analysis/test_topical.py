@@ -105,3 +105,33 @@ def test_advice_to_stop_spending_forces_on_a_place(title: str, matcher: Matcher)
 )
 def test_claim_words_in_other_forms(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
     assert relations(title, matcher)[claim] is relation
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        ("Наступ росіян на Луганщині вже почався", "russian-offensive-expected", Relation.UPDATES),
+        (
+            "Российское наступление, которого ждали всю зиму, началось",
+            "russian-offensive-expected",
+            Relation.UPDATES,
+        ),
+        ("США больше не советуют Киеву уходить из Бахмута", "us-advises-withdrawal", Relation.UPDATES),
+        ("ISW no longer considers the defence of Bakhmut worthwhile", "isw-defence-sound", Relation.UPDATES),
+        (
+            "The Zaporizhzhia offensive never existed, Ukrainian officers say",
+            "zaporizhzhia-offensive",
+            Relation.CONTRADICTS,
+        ),
+    ],
+)
+def test_begun_dropped_and_denied(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
+    # a start right by the forecast's noun; a stance held no longer; a denial whose speaker follows it
+    assert relations(title, matcher)[claim] is relation
+
+
+def test_a_speaker_of_the_other_side_does_not_make_a_doer(matcher: Matcher) -> None:
+    # "an adviser to Zelensky said the army could pull back" still names only another side as the doer
+    assert "zaporizhzhia-offensive" not in relations(
+        "Ukrainian forces launched attacks in Zaporizhzhia", matcher
+    )
