@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from pipeline.baseline import load_baseline
 from pipeline.config import Config
 from pipeline.db.engine import create_db_engine, migrate
 from pipeline.db.store import Store
+from pipeline.errors import DatabaseError
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "cycle"
@@ -110,3 +111,31 @@ def test_a_broken_feed_never_stops_the_cycle(database_url: str, store: Store, ma
     assert broken.last_error_code == "not_a_feed"
     assert broken.next_due is not None
     assert broken.next_due > NOW
+
+
+def test_feeds_another_worker_is_fetching_are_skipped(postgresql_url: str, matcher: Matcher) -> None:
+    config = make_config(postgresql_url, "wire.rss", "mirror.atom")
+    engines = [create_db_engine(postgresql_url) for _ in range(2)]
+    migrate(engines[0])
+    with Store(engines[0]) as store, Store(engines[1]) as other:
+        store.sync_feeds(config.feeds)
+        with other.worker() as worker:
+            worker.claim_feeds(["wire"], now=NOW, lease=timedelta(minutes=5), due_only=False)
+            summary = cycle.run_cycle(config, store, matcher, now=NOW)
+            assert (summary.feeds_ok, summary.feeds_skipped) == (1, 1)
+            assert [s.name for s in store.feed_statuses() if s.last_fetched] == ["mirror"]
+        summary = cycle.run_cycle(config, store, matcher, now=NOW)
+        assert (summary.feeds_ok, summary.feeds_skipped) == (2, 0), "the other worker has finished"
+
+
+def test_a_cycle_on_sqlite_stops_while_another_runner_uses_the_database(
+    tmp_path: Path, matcher: Matcher
+) -> None:
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    config = make_config(url, "wire.rss")
+    engine = create_db_engine(url)
+    migrate(engine)
+    with Store(engine) as store, Store(create_db_engine(url)) as other, other.worker():
+        with pytest.raises(DatabaseError, match="SQLite takes one runner at a time"):
+            cycle.run_cycle(config, store, matcher, now=NOW)
+        assert store.counts() == {"feeds": 0, "items": 0, "stories": 0, "findings": 0}, "nothing written"

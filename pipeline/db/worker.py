@@ -120,8 +120,9 @@ def open_worker(engine: Engine) -> Iterator[Worker]:
     try:
         with database_errors(engine):
             connection = engine.connect().execution_options(**{WRITE: True})
-        # Closed, not pooled, at the end: the session dies with the worker, and its claims with it.
-        connection.detach()
+        if connection.dialect.name == "postgresql":
+            # Closed, not pooled, at the end: the session dies with the worker, and so do its claims.
+            connection.detach()
         try:
             worker = Worker(engine, connection, _worker_id(connection))
             try:

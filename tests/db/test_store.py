@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
 
 from pipeline.config import FeedConfig
-from pipeline.db import NewItem, Store
+from pipeline.db import NewItem, Store, StoredItem
+from pipeline.db.store import AnalysedBatch
 from pipeline.records import FetchResult, Finding, Relation, ReviewState
 from tests.db.concurrently import run_at_once
 
@@ -457,3 +459,68 @@ def test_findings_window_is_half_open_and_narrows_by_claim_review_and_page(store
 def test_save_findings_for_missing_item_is_a_bug(store: Store) -> None:
     with pytest.raises(ValueError, match="no item with id 42"):
         store.save_findings(42, [finding()], now=NOW)
+
+
+# -- analysis batches --------------------------------------------------------------------
+
+
+def test_analyse_batch_takes_unanalysed_items_in_id_order(store: Store) -> None:
+    stored = store.add_items("alpha", [item(n) for n in range(5)], now=NOW)
+    seen: list[int] = []
+
+    def analyse(one: StoredItem) -> list[Finding]:
+        seen.append(one.id)
+        return [finding()] if one.id == stored[1].id else []
+
+    assert store.count_unanalysed() == 5
+    batches = [store.analyse_batch(analyse, now=NOW, size=2) for _ in range(4)]
+    assert batches == [AnalysedBatch(2, 1), AnalysedBatch(2, 0), AnalysedBatch(1, 0), AnalysedBatch(0, 0)]
+    assert seen == sorted(s.id for s in stored)
+    assert store.count_unanalysed() == 0
+    assert [f.item_id for f in store.findings()] == [stored[1].id]
+
+
+def test_analyse_batch_that_fails_leaves_the_whole_batch(store: Store) -> None:
+    stored = store.add_items("alpha", [item(n) for n in range(3)], now=NOW)
+
+    def analyse(one: StoredItem) -> list[Finding]:
+        if one.id == stored[1].id:
+            raise RuntimeError("analysis bug")
+        return [finding()]
+
+    with pytest.raises(RuntimeError, match="analysis bug"):
+        store.analyse_batch(analyse, now=NOW, size=3)
+    assert store.count_unanalysed() == 3
+    assert store.counts()["findings"] == 0
+
+
+def test_workers_analysing_at_once_never_take_the_same_item(database_url: str, store: Store) -> None:
+    stored = store.add_items("alpha", [item(n) for n in range(30)], now=NOW)
+
+    def work(_: int, engine: Engine) -> list[int]:
+        seen: list[int] = []
+
+        def analyse(one: StoredItem) -> list[Finding]:
+            seen.append(one.id)
+            time.sleep(0.002)  # long enough for the workers' batches to overlap
+            return [finding()]
+
+        while Store(engine).analyse_batch(analyse, now=NOW, size=4).items:
+            pass
+        return seen
+
+    seen = run_at_once(database_url, 3, work)
+    assert sorted(item_id for ids in seen for item_id in ids) == sorted(s.id for s in stored)
+    assert store.counts()["findings"] == 30
+
+
+def test_a_feed_being_stored_elsewhere_does_not_hide_its_items_from_analysis(
+    store: Store, engine: Engine
+) -> None:
+    store.add_items("alpha", [item(1)], now=NOW)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    with engine.connect() as other:
+        other.execute(text("SELECT id FROM feed WHERE name = 'alpha' FOR UPDATE"))  # add_items on alpha
+        assert store.analyse_batch(lambda _: [finding()], now=NOW) == AnalysedBatch(1, 1)
+        other.rollback()
