@@ -1,13 +1,11 @@
 """One fetch cycle: fetch → parse → dedupe → store → analyse → store.
 
 This module only wires stages together and owns the concurrency: each stage is a plain
-function (async only in `fetch`). A cycle runs as one worker (`Store.worker`): it claims the
-feeds it fetches, so several workers on one PostgreSQL database never fetch a feed twice, and
-analysis takes its items in batches no other worker holds (`pipeline/db/worker.py` explains
-the claims). Crash safety comes from the order of the steps: a feed's items are stored
-(idempotently, by canonical URL) before its fetch is recorded, and analysis picks up every
-stored item that has not been analysed yet, so a crash anywhere — kill -9 or a database that
-goes away — loses nothing and a re-run duplicates nothing.
+function (async only in `fetch`). A cycle is one worker (`Store.worker`, explained in
+`pipeline/db/worker.py`): it fetches only the feeds it claims and analyses items in batches no
+other worker holds. A feed's items are stored (idempotently, by canonical URL) before its fetch
+is recorded, and analysis picks up every stored item not analysed yet, so a crash anywhere —
+kill -9, a database that goes away — loses nothing and a re-run duplicates nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from urllib.parse import urlsplit
 from pipeline.analysis import Matcher, analyse
 from pipeline.config import Config, FetchSettings
 from pipeline.db.store import NewItem, Store, StoredItem
+from pipeline.db.worker import Worker
 from pipeline.dedupe import StoryCandidate, canonical_url, content_hash, find_syndicated, story_text
 from pipeline.errors import FetchError
 from pipeline.fetch import failure_backoff, fetch_feed, make_client
@@ -80,16 +79,9 @@ def run_cycle(
     when another runner is using the database.
     """
     progress = progress or _NoProgress()
-    order = {feed.name: position for position, feed in enumerate(config.feeds)}
     with store.worker() as worker:
         store.sync_feeds(config.feeds)
-        claim = worker.claim_feeds(list(order), now=now, lease=_lease(config.fetch), due_only=only_due)
-        # Config order decides which feed is credited with an article that several feeds carry.
-        feeds = sorted(claim.feeds, key=lambda feed: order[feed.name])
-        logger.info(
-            "cycle started",
-            extra={"feeds": len(feeds), "only_due": only_due, "held_elsewhere": claim.held_elsewhere},
-        )
+        feeds, skipped = _claim(worker, config, now=now, only_due=only_due)
         progress.start("fetch", len(feeds))
         results = asyncio.run(fetch_all(feeds, config.fetch, on_done=lambda _: progress.advance("fetch")))
         candidates = _story_candidates(store, now)
@@ -103,7 +95,7 @@ def run_cycle(
         feeds_ok=sum(o.status == "ok" for o in outcomes),
         feeds_not_modified=sum(o.status == "not_modified" for o in outcomes),
         feeds_failed=sum(o.status == "failed" for o in outcomes),
-        feeds_skipped=len(order) - len(feeds),
+        feeds_skipped=skipped,
         new_items=sum(o.new_items for o in outcomes),
         duplicate_stories=sum(o.duplicate_stories for o in outcomes),
         new_findings=new_findings,
@@ -113,12 +105,21 @@ def run_cycle(
     return summary
 
 
-def _lease(settings: FetchSettings) -> timedelta:
-    """How long a claim on a feed lasts if its worker never reports back.
+def _claim(worker: Worker, config: Config, *, now: datetime, only_due: bool) -> tuple[list[FeedState], int]:
+    """The feeds this cycle fetches, in config order, and how many configured feeds it skips."""
+    order = {feed.name: position for position, feed in enumerate(config.feeds)}
+    claim = worker.claim_feeds(list(order), now=now, lease=_lease(config.fetch), due_only=only_due)
+    # Config order decides which feed is credited with an article that several feeds carry.
+    feeds = sorted(claim.feeds, key=lambda feed: order[feed.name])
+    logger.info(
+        "cycle started",
+        extra={"feeds": len(feeds), "only_due": only_due, "held_elsewhere": claim.held_elsewhere},
+    )
+    return feeds, len(order) - len(feeds)
 
-    Fetching ends at the cycle deadline; the margin covers storing what was fetched. A killed
-    worker's claims end sooner, with its database session (see `pipeline/db/worker.py`).
-    """
+
+def _lease(settings: FetchSettings) -> timedelta:
+    """How long a feed claim lasts if its worker never reports back (a killed worker's end sooner)."""
     return timedelta(seconds=settings.cycle_deadline) + LEASE_MARGIN
 
 
@@ -281,15 +282,8 @@ def analyse_pending(
 
 def reanalyse_all(store: Store, matcher: Matcher, *, now: datetime, progress: Progress | None = None) -> int:
     """Recompute findings for every stored item (after a baseline change); reviews are kept."""
-    return _analyse_items(
-        store, matcher, list(store.items_for_analysis(only_unanalysed=False)), now, progress
-    )
-
-
-def _analyse_items(
-    store: Store, matcher: Matcher, items: list[StoredItem], now: datetime, progress: Progress | None
-) -> int:
     progress = progress or _NoProgress()
+    items = list(store.items_for_analysis(only_unanalysed=False))
     progress.start("analyse", len(items))
     new = 0
     for item in items:

@@ -37,6 +37,7 @@ from typing import IO
 from sqlalchemy import ColumnElement, column, exists, func, or_, select, true, update
 from sqlalchemy import table as sql_table
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.db.engine import WRITE, database_errors
 from pipeline.db.feeds import is_due
@@ -124,7 +125,8 @@ def open_worker(engine: Engine) -> Iterator[Worker]:
             # Closed, not pooled, at the end: the session dies with the worker, and so do its claims.
             connection.detach()
         try:
-            worker = Worker(engine, connection, _worker_id(connection))
+            with database_errors(engine):
+                worker = Worker(engine, connection, _worker_id(connection))
             try:
                 yield worker
             finally:
@@ -146,8 +148,9 @@ def _worker_id(connection: Connection) -> int:
 def _release_quietly(worker: Worker) -> None:
     try:
         worker.release()
-    except DatabaseError as exc:
-        # The database is gone: the claims die with this worker's session anyway.
+    except (DatabaseError, SQLAlchemyError) as exc:
+        # The database is gone or the connection broken: the claims die with the session anyway,
+        # and the error that ended the cycle is the one to report.
         logger.warning("could not release feed claims", extra={"error": str(exc)})
 
 
