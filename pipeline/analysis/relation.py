@@ -36,6 +36,9 @@ is not the object of a preposition ("in Ukraine", "проти Росії"), else
 and Ukrainian passives: "взят ВС РФ"). Events are tied to the nearest place, so "Russia took Soledar
 and is attacking Bakhmut" gives Soledar the capture and Bakhmut the attack.
 
+A negated withdrawal by the holder ("refused to pull troops out of X", "отказался выводить войска") is flipped
+like any denied update: the holder stays (confirms); a vowed one ("will not withdraw") stays a decision.
+
 A modal or future cue before a change of hands holds it open ("may fall", "urged to pull out"), but
 weighing or discussing a fall reports it ("analysts weigh X's fall"): only a decision is weighed.
 
@@ -351,7 +354,7 @@ def _control_event(
     elif kind == "recapture":
         new_holder = agent or _other(claim, taker)
     elif kind in ("loss", "withdraw"):
-        if kind == "withdraw" and (negated or modalised(view, event.start)):
+        if kind == "withdraw" and modalised(view, event.start):
             return None  # "will not withdraw", "urged to pull out": a decision, not a change of control
         if kind == "loss" and agent_cue is not None:
             if agent_cue.start >= event.end:  # "fell to Russian forces": the actor after gains it

@@ -243,3 +243,32 @@ def test_an_event_elsewhere_is_not_at_the_place(matcher: Matcher) -> None:
 def test_driven_back_from_a_place_without_an_object(title: str, claim: str, matcher: Matcher) -> None:
     # with nothing driven between the verb and "from", the side before the verb is the one driven out
     assert relations(title, matcher)[claim] is Relation.UPDATES
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        (
+            "Оточення Авдіївки не буде, запевняє командир",
+            "avdiivka-partially-surrounded",
+            Relation.CONTRADICTS,
+        ),
+        (
+            "Encirclement of Avdiivka will not happen, commander says",
+            "avdiivka-partially-surrounded",
+            Relation.CONTRADICTS,
+        ),
+        ("Russia's push from Soledar has waned, ISW says", "soledar-fell", Relation.UPDATES),
+        ("Зеленский отказался выводить войска из Бахмута", "bakhmut-battle", Relation.CONFIRMS),
+        ("Ukraine refused to abandon Vuhledar", "vuhledar-offensive", Relation.CONFIRMS),
+        (
+            "Ukraine will not withdraw from Vuhledar, Zelensky vows",
+            "vuhledar-offensive",
+            None,
+        ),  # a vow, not a report
+    ],
+)
+def test_threats_that_will_not_come_and_refused_withdrawals(
+    title: str, claim: str, relation: Relation | None, matcher: Matcher
+) -> None:
+    assert relations(title, matcher).get(claim) is relation
