@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.runners import Snapshot, corpus_server, run_in_process, snapshot, write_config
+from tests.runners import Process, Snapshot, corpus_server, run_in_process, snapshot, write_config
 
 # Read once at import, before the autouse fixture below clears NEWSWATCH_* for each test.
 POSTGRES_URL = os.environ.get("NEWSWATCH_TEST_POSTGRES_URL")
@@ -100,3 +100,17 @@ def postgresql_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def start_newswatch() -> Iterator[Callable[..., Process]]:
+    """Start `newswatch --config CONFIG -v ARGS` processes; any still running at the end is killed."""
+    started: list[Process] = []
+
+    def start(config: Path, *args: str) -> Process:
+        started.append(Process(config, *args))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()

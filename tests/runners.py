@@ -186,12 +186,14 @@ class Process:
             with self._changed:
                 self.lines.append(line)
                 self._changed.notify_all()
+        with self._changed:  # end of output: wake anyone still waiting for a line
+            self._changed.notify_all()
 
     def wait_for(self, marker: str, timeout: float = 60) -> None:
         """Block until a stderr line contains `marker` (AssertionError if the process ends first)."""
 
         def seen() -> bool:
-            return any(marker in line for line in self.lines) or self.popen.poll() is not None
+            return any(marker in line for line in self.lines) or not self._reader.is_alive()
 
         with self._changed:
             self._changed.wait_for(seen, timeout)
@@ -200,13 +202,20 @@ class Process:
     def finish(self, timeout: float = 120) -> tuple[int, str]:
         """Wait for the exit: exit code and stdout."""
         assert self.popen.stdout is not None
+        assert self.popen.stderr is not None
         out = self.popen.stdout.read()
         code = self.popen.wait(timeout)
         self._reader.join(timeout)
         self.popen.stdout.close()
-        assert self.popen.stderr is not None
         self.popen.stderr.close()
         return code, out
+
+    def stop(self) -> None:
+        """Kill the process if it still runs and close its pipes (cleanup after a failed test)."""
+        if self.popen.poll() is None:
+            self.popen.kill()
+        if self.popen.stdout is not None and not self.popen.stdout.closed:
+            self.finish()
 
     def stderr(self) -> str:
         """Everything the process wrote to stderr so far."""

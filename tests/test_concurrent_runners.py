@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,11 +37,15 @@ def assert_same_as_reference(got: Snapshot, reference: Snapshot) -> None:
 
 @pytest.mark.parametrize("args", [("run", "--once"), ("run", "--once", "--due")], ids=["all", "due"])
 def test_two_runs_on_postgresql_fetch_each_feed_once(
-    args: tuple[str, ...], postgresql_url: str, tmp_path: Path, corpus_reference: Snapshot
+    start_newswatch: Callable[..., Process],
+    args: tuple[str, ...],
+    postgresql_url: str,
+    tmp_path: Path,
+    corpus_reference: Snapshot,
 ) -> None:
     with corpus_server(gated=True) as server:
         config = write_config(tmp_path, postgresql_url, server)
-        runners = [Process(config, *args) for _ in range(2)]
+        runners = [start_newswatch(config, *args) for _ in range(2)]
         for runner in runners:
             runner.wait_for("cycle started")
         server.gate.set()
@@ -55,11 +60,11 @@ def test_two_runs_on_postgresql_fetch_each_feed_once(
 
 
 def test_two_serve_workers_on_postgresql_fetch_each_feed_once(
-    postgresql_url: str, tmp_path: Path, corpus_reference: Snapshot
+    start_newswatch: Callable[..., Process], postgresql_url: str, tmp_path: Path, corpus_reference: Snapshot
 ) -> None:
     with corpus_server(gated=True) as server:
         config = write_config(tmp_path, postgresql_url, server)
-        workers = [Process(config, "serve") for _ in range(2)]
+        workers = [start_newswatch(config, "serve") for _ in range(2)]
         for worker in workers:
             worker.wait_for("cycle started")
         server.gate.set()
@@ -73,14 +78,14 @@ def test_two_serve_workers_on_postgresql_fetch_each_feed_once(
 
 
 def test_a_second_runner_on_sqlite_stops_with_a_clear_message(
-    tmp_path: Path, corpus_reference: Snapshot
+    start_newswatch: Callable[..., Process], tmp_path: Path, corpus_reference: Snapshot
 ) -> None:
     database = tmp_path / "newswatch.db"
     with corpus_server(gated=True) as server:
         config = write_config(tmp_path, f"sqlite:///{database}", server)
-        first = Process(config, "run", "--once")
+        first = start_newswatch(config, "run", "--once")
         first.wait_for("cycle started")
-        second = Process(config, "run", "--once")
+        second = start_newswatch(config, "run", "--once")
         code, out = second.finish()
         assert code == 1
         assert out == ""

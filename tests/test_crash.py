@@ -65,13 +65,17 @@ def assert_same_as_reference(got: Snapshot, reference: Snapshot) -> None:
 
 @pytest.mark.parametrize("point", KILL_POINTS, ids=lambda point: point.name)
 def test_kill_9_then_run_again_ends_as_an_uninterrupted_run(
-    point: KillPoint, database_url: str, tmp_path: Path, corpus_reference: Snapshot
+    start_newswatch: Callable[..., Process],
+    point: KillPoint,
+    database_url: str,
+    tmp_path: Path,
+    corpus_reference: Snapshot,
 ) -> None:
     rows = Rows(database_url)
     try:
         with corpus_server(delay=0.15) as server:
             config = write_config(tmp_path, database_url, server)
-            first = Process(config, "run", "--once")
+            first = start_newswatch(config, "run", "--once")
             reached = wait_until(lambda: point.reached(rows, server), first)
             first.popen.send_signal(signal.SIGKILL)
             code, _ = first.finish()
