@@ -306,12 +306,15 @@ def _alarm_dispelled(claim: ClaimSpec, view: View, own: list[PlaceHit]) -> Readi
 
 
 def _objective_denied(view: View, hit: PlaceHit) -> Reading | None:
-    """ "X was never the target", "the X push was only a diversion": the aim itself is disputed."""
+    """ "X was never the target", "the X push was only a diversion": the aim disputed ("no longer": dropped)."""
     reasons: list[str] = []
+    relation = Relation.CONTRADICTS
     for cue in view.mod("objective"):
         negation = negation_of(view, cue.start)
         if negation is not None:
             reasons = [f"objective: {quote(cue)}", f"negation: {quote(negation)}"]
+            if any(abs(c.start - negation.start) <= 1 for c in view.mod("change")):
+                relation = Relation.UPDATES  # "X is no longer a target": the aim was dropped
             break
     else:
         decoy = next((c for c in view.mod("decoy") if not negation_of(view, c.start)), None)
@@ -319,7 +322,7 @@ def _objective_denied(view: View, hit: PlaceHit) -> Reading | None:
             return None
         cue, reasons = decoy, [f"decoy: {quote(decoy)}"]
     return Reading(
-        Relation.CONTRADICTS,
+        relation,
         0.85,
         (view.names[hit.place_id],),
         tuple(place_reasons(view, [hit]) + reasons),

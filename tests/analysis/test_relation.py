@@ -272,3 +272,16 @@ def test_threats_that_will_not_come_and_refused_withdrawals(
     title: str, claim: str, relation: Relation | None, matcher: Matcher
 ) -> None:
     assert relations(title, matcher).get(claim) is relation
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        ("Siversk is no longer a Russian target", "siversk-objective", Relation.UPDATES),
+        ("Siversk was never a Russian target", "siversk-objective", Relation.CONTRADICTS),
+        ("Россия отказывается от наступления на Угледар", "vuhledar-offensive", Relation.UPDATES),
+        ("Ukrainian units have left Soledar", "soledar-fell", Relation.CONFIRMS),
+    ],
+)
+def test_no_longer_and_given_up_update(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)[claim] is relation
