@@ -160,7 +160,15 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
     owners = {c.end for c in view.events if c.value == "attack"} | {c.end for c in view.mod("partial")}
     # "X holds as Russians press": an actor past "as/when/коли/когда" belongs to the next verb
     bound = min((c.start for c in view.mod("conjunction") if c.start >= end), default=len(clauses))
-    after = [a for a in follows if a.label == "actor" and a.start not in owners and a.start < bound]
+    # "fighting has died down, Ukrainian officers say": an actor in a later clause is no doer of the event
+    after = [
+        a
+        for a in follows
+        if a.label == "actor"
+        and a.start not in owners
+        and a.start < bound
+        and clauses[a.start] == clauses[start]
+    ]
     return after[0] if after and passive else None  # "взят ВС РФ": only for events
 
 

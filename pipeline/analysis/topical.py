@@ -9,7 +9,7 @@ named after the topic as its speaker (", Ukrainian officers say") only reports i
 named at all, an activity of several topic groups is its one natural actor's ("в Европе не готовят ударные
 бригады"). Activity: done → confirms, a stop or the claim's `update` phrase (end states: "reached its
 target", "now fighting") → updates, but a completion is the deed done unless it meets a target ("recruits
-completed the course" confirms); a speaker's own earlier stance judged hasty ("we were too quick to tell
+completed the course" confirms) or is reflexive ("навчання завершилося": the programme itself ended); a speaker's own earlier stance judged hasty ("we were too quick to tell
 Kyiv to leave", "advice overtaken by events", "зарано радили") → updates; a stance only retold ("officials who earlier urged") gives nothing, unless it
 turned ("... now argue") → updates. Any kind called untrue by name ("a mirage", "no sign of", "міф") →
 contradicts; so does an activity whose topic is followed by a denial opening a reported clause ("the
@@ -93,6 +93,10 @@ def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) ->
     return True
 
 
+# Ukrainian and Russian reflexive verb endings: the subject itself ended, nobody completed it.
+_REFLEXIVE = ("ся", "сь")
+
+
 def _speaks(view: View, actor: Cue) -> bool:
     """Is the actor followed by a verb of saying ("Ukrainian officers say")?"""
     return any(actor.end <= r.start <= actor.end + 2 for r in view.mod("reporting"))
@@ -166,7 +170,13 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             for i in range(h.start, h.end)
         }
         # "recruits completed the course" is the deed done; "the mission finished its target" is the end state
-        done = {c.start for c in view.mod("completion")} if not view.mod("target") else set()
+        # ... but a reflexive ending ("навчання завершилося", "обучение закончилось") is the programme itself ending
+        light = view.tokens.light
+        done = (
+            {c.start for c in view.mod("completion") if not light[c.end - 1].endswith(_REFLEXIVE)}
+            if not view.mod("target")
+            else set()
+        )
         stops = [
             e
             for e in view.events

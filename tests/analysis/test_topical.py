@@ -135,3 +135,16 @@ def test_a_speaker_of_the_other_side_does_not_make_a_doer(matcher: Matcher) -> N
     assert "zaporizhzhia-offensive" not in relations(
         "Ukrainian forces launched attacks in Zaporizhzhia", matcher
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("Навчання українських військових у Британії завершилося", Relation.UPDATES),  # the programme ended
+        ("Українські бійці завершили навчання у Британії", Relation.CONFIRMS),  # trainees completed it
+    ],
+)
+def test_a_programme_ending_is_not_trainees_completing(
+    title: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)["troops-trained-in-europe"] is relation
