@@ -237,6 +237,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         place = nearest_place(view, event)
         if place is None or place not in own:
             continue
+        if event.value == "expel" and place.start < event.start:
+            continue  # driven out of the place named after it; "a club from X forced out of the cup" is not
         near = is_near(view, place)
         landmark = place.place_id in claim.near and place.place_id not in claim.places
         if landmark and (not near or _relative_of(view, place, event)):

@@ -301,3 +301,15 @@ def test_no_longer_and_given_up_update(title: str, claim: str, relation: Relatio
 def test_fighting_that_died_down_updates(title: str, claim: str, matcher: Matcher) -> None:
     # a speaker named after the event in its own clause ("..., Ukrainian officers say") is not its doer
     assert relations(title, matcher)[claim] is Relation.UPDATES
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Football club from Soledar forced out of the cup",
+        "Residents of Bakhmut's surroundings left their homes years ago",
+        "Russia launched a new wave of cyberattacks on Ukrainian banks",
+    ],
+)
+def test_class_words_in_other_senses(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher) == {}

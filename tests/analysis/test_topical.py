@@ -34,7 +34,7 @@ def relations(title: str, matcher: Matcher, body: str = "") -> dict[str, Relatio
         ("Давно ожидаемое крупное наступление России началось", Relation.UPDATES),
         ("Російська армія перейшла в наступ", Relation.UPDATES),
         ("A major Russian offensive is expected to begin soon", Relation.CONFIRMS),  # still a forecast
-        ("Russia readying a new wave, intelligence says", Relation.CONFIRMS),
+        ("Russia readying a new wave of attacks, intelligence says", Relation.CONFIRMS),
         ("Москва готовит новую волну наступления", Relation.CONFIRMS),
     ],
 )
