@@ -3,7 +3,9 @@
 feedparser is untyped; this module is its only user and reads its results through `_raw()`,
 so nothing else sees a FeedParserDict. The body goes to feedparser as bytes (in a BytesIO, so
 it is never mistaken for a file name or URL) and feedparser honours the XML encoding
-declaration: a windows-1251 feed comes out as proper Cyrillic.
+declaration: a windows-1251 feed comes out as proper Cyrillic. Before that, `xmlsafe.prepare`
+removes what would make feedparser expand entities or spend minutes on one document (DTD
+internal subsets, huge author fields, entries past a limit), each noted in the warning.
 
 Deciding what a document is:
   - entries present, bozo set      → kept; `ParsedFeed.warning` says what was wrong (one line)
@@ -15,8 +17,13 @@ Deciding what a document is:
 Each entry is cleaned: HTML stripped to text (script/style dropped, entities unescaped,
 paragraphs kept as line breaks, other whitespace collapsed), control characters removed,
 lengths capped with a flag, dates made UTC-aware (missing → the fetch time, more than a day
-in the future → `now`), the link resolved against the feed's link. An entry that cannot be
-read is skipped and logged; one bad entry never fails the feed. Pure: no I/O, no clock.
+in the future → `now`), the link resolved against the feed's link and kept only when it is an
+absolute http(s) URL (`javascript:`, `data:` and the like are dropped, characters no URL may
+hold are percent-encoded). A guid shared by different entries identifies none of them and is
+dropped from each (`guid_not_unique`). Of more than `max_items` entries the newest are kept.
+An entry that cannot be read is skipped and logged; one bad entry never fails the feed.
+Text is kept as text: markup in a plain-text field (`<script>` in a title) stays literal
+characters for the renderers to escape. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ import io
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -37,6 +46,7 @@ import feedparser
 
 from pipeline.errors import FetchError
 from pipeline.records import ParsedFeed, ParsedItem
+from pipeline.xmlsafe import prepare
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +54,7 @@ MAX_TITLE = 500
 MAX_SUMMARY = 20_000
 MAX_URL = 2_000
 MAX_GUID = 2_000
+MAX_ITEMS = 1_000  # newest entries kept per document; real feeds carry tens to a few hundred
 FUTURE_TOLERANCE = timedelta(days=1)
 
 _ELLIPSIS = "…"
@@ -52,7 +63,11 @@ _ELLIPSIS = "…"
 # the two noncharacters feeds sometimes carry as padding.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _WHITESPACE = re.compile(r"\s+")
+# Characters RFC 3986 allows nowhere in a URL; percent-encoding them changes no link's meaning
+# and keeps quotes, angle brackets and controls (NUL: PostgreSQL refuses it) out of stored URLs.
+_URL_UNSAFE = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f-\x9f]')
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+_JSON_SNIFF = re.compile(rb"^(\xef\xbb\xbf)?\s*[\[{]")
 _HTML_SNIFF = re.compile(
     rb"^(\xef\xbb\xbf)?\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL
 )
@@ -68,21 +83,31 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 
 
-def parse_feed(body: bytes, *, source: str, fetched_at: datetime, now: datetime | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    *,
+    source: str,
+    fetched_at: datetime,
+    now: datetime | None = None,
+    max_items: int = MAX_ITEMS,
+) -> ParsedFeed:
     """Parse one feed document; raise FetchError("not_a_feed") when it holds no feed."""
     if fetched_at.tzinfo is None or (now is not None and now.tzinfo is None):
         raise ValueError("fetched_at and now must be timezone-aware")
     fetched_at = fetched_at.astimezone(UTC)
     now = fetched_at if now is None else now.astimezone(UTC)
     try:
+        # Twice max_items, so that the newest can still be chosen in a feed sorted oldest first.
+        prepared = prepare(body, max_entries=2 * max_items)
         # A BytesIO, never the bytes themselves: feedparser would try bytes as a file name.
-        parsed = _raw(feedparser.parse(io.BytesIO(body)))
+        parsed = _raw(feedparser.parse(io.BytesIO(prepared.data)))
     except Exception as exc:  # feedparser promises not to raise; if it does, the feed is unreadable
         raise FetchError(source, "not_a_feed", f"the feed parser failed: {_one_line(str(exc))}") from exc
 
     feed = _raw(parsed.get("feed"))
     entries = parsed.get("entries") or []
-    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    # prepare() already decoded the body, so an encoding problem is its to report.
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else prepared.encoding_problem
     if not entries and (problem is not None or not parsed.get("version")):
         raise FetchError(source, "not_a_feed", _not_a_feed_reason(body, problem, parsed.get("version")))
 
@@ -98,11 +123,38 @@ def parse_feed(body: bytes, *, source: str, fetched_at: datetime, now: datetime 
         if item is not None:
             items.append(item)
 
+    notes = list(prepared.notes)
+    items = list(_unique_guids(items))  # before the cut: a guid shared with a dropped entry still counts
+    if len(items) > max_items:
+        notes.append(f"{len(items):,} entries, the newest {max_items:,} kept")
+        items = _newest(items, max_items)
+    if problem is not None:
+        notes.append(f"malformed feed, read leniently: {_describe(problem)}")
     title = _clean_title(_text(feed.get("title")), _detail_type(feed.get("title_detail")))
-    return ParsedFeed(
-        title=title or None,
-        items=tuple(items),
-        warning=None if problem is None else f"malformed feed, read leniently: {_describe(problem)}",
+    return ParsedFeed(title=title or None, items=tuple(items), warning="; ".join(notes) or None)
+
+
+def _newest(items: Sequence[ParsedItem], count: int) -> list[ParsedItem]:
+    """The `count` newest items, in document order (ties go to the earlier entry)."""
+    order = sorted(range(len(items)), key=lambda i: (-items[i].published.timestamp(), i))
+    return [items[i] for i in sorted(order[:count])]
+
+
+def _unique_guids(items: Sequence[ParsedItem]) -> tuple[ParsedItem, ...]:
+    """Drop a guid that different entries share: it identifies none of them.
+
+    Storage takes a known guid for an item already stored, so a feed that gives every entry
+    the same guid would otherwise keep only its first entry. Copies of one entry (same link)
+    keep their guid.
+    """
+    identities: defaultdict[str, set[object]] = defaultdict(set)
+    for item in items:
+        if item.guid is not None:
+            identities[item.guid].add(item.url or (item.title, item.summary))
+    shared = {guid for guid, seen in identities.items() if len(seen) > 1}
+    return tuple(
+        replace(item, guid=None, flags=(*item.flags, "guid_not_unique")) if item.guid in shared else item
+        for item in items
     )
 
 
@@ -121,10 +173,12 @@ def _item(
         flags.append("summary_truncated")
 
     url = _resolve(_text(entry.get("link")).strip(), base)
-    if url is not None and (len(url) > MAX_URL or urlsplit(url).scheme not in {"http", "https"}):
-        # A cut URL points nowhere and a javascript: or relative one cannot be followed.
-        url = None
-        flags.append("url_dropped")
+    if url is not None:
+        url = _URL_UNSAFE.sub(_percent_encode, url)
+        if len(url) > MAX_URL or not _is_web_url(url):
+            # A cut URL points nowhere and a javascript: or relative one cannot be followed.
+            url = None
+            flags.append("url_dropped")
 
     guid: str | None = _CONTROL.sub("", _text(entry.get("id"))).strip() or None
     if guid is not None and len(guid) > MAX_GUID:
@@ -277,9 +331,25 @@ def _absolute_base(feed_link: str, source: str) -> str | None:
 def _resolve(link: str, base: str | None) -> str | None:
     if not link:
         return None
-    if urlsplit(link).scheme or base is None:
+    try:
+        if urlsplit(link).scheme or base is None:
+            return link
+        return urljoin(base, link)
+    except ValueError:  # e.g. "http://[::1": kept as it is, for _is_web_url to refuse
         return link
-    return urljoin(base, link)
+
+
+def _is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host that urllib can read."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _percent_encode(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
 
 
 def _describe(problem: object) -> str:
@@ -297,6 +367,8 @@ def _not_a_feed_reason(body: bytes, problem: object, version: object) -> str:
         return "the response is empty, not an RSS or Atom feed"
     if _HTML_SNIFF.match(body[:4096]):
         return "this is an HTML page, not an RSS or Atom feed (use the site's feed URL)"
+    if _JSON_SNIFF.match(body[:4096]):
+        return "this is JSON, not an RSS or Atom feed (use the site's feed URL)"
     if problem is not None and version:
         return f"a broken feed with no readable entries ({_describe(problem)})"
     if problem is not None:
