@@ -20,7 +20,8 @@ confirms, happened or failed ("never materialised", "так и не состоя
 "culminated") → updates (a future word describing the forecast's noun is no modal of its start: "the
 long-expected offensive has begun" came true; a start right by the forecast's noun needs no scope word:
 "наступ росіян уже почався"), negated or denied → contradicts; a decision to do the opposite ("decided to keep
-defending") settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
+defending"), or doing it while the event is talked down ("fresh brigades sent in, ending talk of retreat"),
+settles it → updates; a general forecast (no places of its own) in a sentence naming a place needs
 a scope word by its event ("a major offensive"), else it is a local push ("no offensive in Zaporizhzhia"):
 nothing. History: recalled (also on an anniversary: "a year since liberation") → confirms, a bare "after/since
 the liberation" is a date and "returned" without the place as object or a side named is another sense
@@ -365,27 +366,51 @@ _OPPOSITE = {"withdraw": "hold", "start": "stop"}
 
 
 def _settled(claim: ClaimSpec, view: View) -> Reading | None:
-    """A decision that settles the forecast question: "decided to keep defending X" → updates."""
-    decisions = view.mod("decision")
-    if not decisions or not claim.topic_cues:
+    """A decision that settles the forecast question: "decided to keep defending X" → updates.
+
+    Without a decision word, doing the opposite while refusing the forecast event settles it too: "fresh
+    brigades sent into X, ending talk of retreat", "посилює гарнізон замість відступу".
+    """
+    if not claim.topic_cues:
         return None
+    decisions = view.mod("decision")
+    opposite = {_OPPOSITE.get(c) for c in claim.topic_cues}
+    if not decisions:
+        stays = [e for e in view.events if e.value in opposite and _own(claim, view, e)]
+        refused = [
+            (e, n) for e in view.events if e.value in claim.topic_cues and (n := negation_of(view, e.start))
+        ]
+        if not stays or not refused:
+            return None
+        event, (refused_event, refusal) = stays[0], refused[0]
+        reasons = [
+            f"event: {quote(event)} → {EVENT_NAMES[event.value]}",
+            f"refused: {quote(refusal)} {quote(refused_event)}",
+        ]
+        return _settling(claim, view, reasons, event)
     for event in view.events:
         expected = event.value in claim.topic_cues
         if expected and not negation_of(view, event.start):
             continue  # "decided to withdraw" is the forecast event itself, read as usual
-        if not expected and event.value not in {_OPPOSITE.get(c) for c in claim.topic_cues}:
+        if not expected and event.value not in opposite:
             continue
-        agent = agent_of(view, event.start, event.end, passive=False)
-        if agent is not None and agent.value not in claim.actors:
+        if not _own(claim, view, event):
             continue
         reasons = [f"decision: {quote(decisions[0])}", f"event: {quote(event)} → {EVENT_NAMES[event.value]}"]
         if expected:
             reasons.append(f"negation: {quote(negation_of(view, event.start))}")  # type: ignore[arg-type]
-        names = tuple(
-            dict.fromkeys(view.names[h.place_id] for h in view.places if h.place_id in claim.places)
-        )
-        return Reading(Relation.UPDATES, 0.85, names, tuple(reasons), frozenset([event.start]), True)
+        return _settling(claim, view, reasons, event)
     return None
+
+
+def _own(claim: ClaimSpec, view: View, event: Cue) -> bool:
+    agent = agent_of(view, event.start, event.end, passive=False)
+    return agent is None or agent.value in claim.actors
+
+
+def _settling(claim: ClaimSpec, view: View, reasons: list[str], event: Cue) -> Reading:
+    names = tuple(dict.fromkeys(view.names[h.place_id] for h in view.places if h.place_id in claim.places))
+    return Reading(Relation.UPDATES, 0.85, names, tuple(reasons), frozenset([event.start]), True)
 
 
 def _by_other(claim: ClaimSpec, view: View, event: Cue) -> bool:

@@ -148,3 +148,15 @@ def test_a_programme_ending_is_not_trainees_completing(
     title: str, relation: Relation, matcher: Matcher
 ) -> None:
     assert relations(title, matcher)["troops-trained-in-europe"] is relation
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Fresh brigades sent into Bakhmut, ending talk of retreat",
+        "Україна посилює гарнізон Бахмута замість відступу",
+        "Киев усиливает оборону Артемовска вопреки разговорам об отходе",
+    ],
+)
+def test_reinforcing_while_refusing_a_withdrawal_settles_it(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher)["ukraine-may-withdraw-bakhmut"] is Relation.UPDATES
