@@ -12,7 +12,8 @@ twice:
   backend pid of a connection the worker keeps open for its whole cycle: a worker killed with
   kill -9 loses that connection at once, so the next worker takes its feeds straight away;
   one on a host that vanished, whose connection the server has not yet found dead, loses
-  them when the lease ends.
+  them when the lease ends. (A server that closes idle sessions sooner than a cycle lasts,
+  `idle_session_timeout`, ends claims early: a feed may then be fetched twice, still stored once.)
 - Analysis takes its batches of items with SKIP LOCKED in the transaction that saves their
   findings (`items.claim_unanalysed`): one worker per batch, and a crash rolls the batch back.
 
