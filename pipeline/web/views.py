@@ -75,7 +75,8 @@ class Pages:
         # same-origin (still nothing for the news sites it links to) and our review styles.
         html = html.replace(_NO_REFERRER, _SAME_ORIGIN_REFERRER, 1)
         html = html.replace("</head>", f"<style>\n{self._web_css}</style>\n</head>", 1)
-        return HTMLResponse(html)
+        nav = site.templates.get_template("_nav.html.j2").render(self._common())
+        return HTMLResponse(html.replace("<body>", f"<body>\n{nav}", 1))
 
     def claim(self, request: Request) -> Response:
         """One claim's whole history, newest first, dismissed findings marked, 50 per page."""
@@ -146,14 +147,18 @@ class Pages:
         return self._page("error.html.j2", http_status=503, message=str(exc))
 
     def _page(self, template: str, *, http_status: int = 200, **context: Any) -> HTMLResponse:
-        html = self._site.templates.get_template(template).render(
-            baseline=self._site.baseline.metadata,
-            csrf_token=self._site.csrf_token,
-            code=http_status,
-            week_ago=(self._site.now().date() - timedelta(days=6)).isoformat(),
-            **context,
-        )
+        html = self._site.templates.get_template(template).render(self._common(), code=http_status, **context)
         return HTMLResponse(html, status_code=http_status)
+
+    def _common(self) -> dict[str, Any]:
+        """What every page and the navigation bar use."""
+        today = self._site.now().date()
+        return {
+            "baseline": self._site.baseline.metadata,
+            "csrf_token": self._site.csrf_token,
+            "today": today.isoformat(),
+            "week_ago": (today - timedelta(days=6)).isoformat(),  # seven days, today included
+        }
 
 
 def _date_param(request: Request, name: str) -> date | None:

@@ -153,6 +153,7 @@ def test_report_page_has_every_finding_with_review_forms(client: TestClient, see
         )
         assert 'data-review="pending"' in finding_block(html, finding_id)
     assert 'href="/claims/bakhmut-battle"' in html
+    assert 'href="/?since=2023-02-23"' in html  # the navigation: the last 7 days, today included
     # Forms must carry a real Origin: under `no-referrer` browsers send `Origin: null`.
     assert 'content="no-referrer"' not in html
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
