@@ -161,7 +161,11 @@ def _lock_runner(engine: Engine) -> IO[str] | None:
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return None
     path = Path(database)
-    handle = path.with_name(f"{path.name}.lock").open("a+", encoding="utf-8")
+    lock_path = path.with_name(f"{path.name}.lock")
+    try:
+        handle = lock_path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise DatabaseError(f"cannot open the runner lock {lock_path}: {exc.strerror}") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -112,6 +112,17 @@ def test_a_second_sqlite_runner_is_refused_with_the_holders_pid(tmp_path: Path) 
         second.close()
 
 
+def test_sqlite_runner_lock_that_cannot_be_created_is_a_database_error(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    (tmp_path / "x.db.lock").mkdir()  # in the lock file's way
+    with (
+        pytest.raises(DatabaseError, match=r"cannot open the runner lock .*x\.db\.lock: Is a directory"),
+        Store(engine).worker(),
+    ):
+        pass
+    engine.dispose()
+
+
 def test_sqlite_takes_over_claims_a_dead_runner_left(tmp_path: Path) -> None:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'left.db'}")
     migrate(engine)
