@@ -1,4 +1,4 @@
-"""The SQLModel tables; only `db/` imports this module, and `store.py` turns rows into records.
+"""The SQLModel tables; only `db/` imports this module, and its query modules turn rows into records.
 
 Datetimes are stored as UTC and come back timezone-aware on SQLite too (`UTCDateTime`).
 The Alembic migrations in `migrations/versions/` must create exactly these tables; a test
