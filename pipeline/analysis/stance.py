@@ -11,7 +11,7 @@ all and soldiers or a baseline place in the sentence ("hundreds of soldiers a da
 Assessment: the claim's source must be named; the source's stance (turned round by a negation or a dispute in
 its clause: "wrong to call it sound", or by a denial right after it when a judgement noun precedes it: "the
 ISW assessment that it was sound is mistaken", or by "no longer" before it: "no longer considers it worthwhile"; only retold, "прежняя оценка", it needs a change → updates),
-same → confirms, opposite → contradicts, opposite with "now" → updates; with no stance word, "<source> is
+same → confirms (updates when the judgement is closed: "closes the book", "final verdict"), opposite → contradicts, opposite with "now" → updates; with no stance word, "<source> is
 wrong" contradicts and "<source> revised its view" updates.
 """
 
@@ -214,6 +214,9 @@ def assessment(claim: ClaimSpec, view: View) -> Reading | None:
             return None
         relation = Relation.UPDATES
         reasons.append(f"change: {quote(view.mod('change')[0])}")
+    elif stance == claim.stance and view.mod("closure"):
+        relation = Relation.UPDATES  # "ISW closes the book: the gamble paid off": the judgement closed
+        reasons.append(f"closure: {quote(view.mod('closure')[0])}")
     elif stance == claim.stance:
         relation = Relation.CONFIRMS
     elif view.mod("change"):

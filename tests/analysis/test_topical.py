@@ -160,3 +160,19 @@ def test_a_programme_ending_is_not_trainees_completing(
 )
 def test_reinforcing_while_refusing_a_withdrawal_settles_it(title: str, matcher: Matcher) -> None:
     assert relations(title, matcher)["ukraine-may-withdraw-bakhmut"] is Relation.UPDATES
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("ISW: оборона Бахмута себя оправдала", Relation.CONFIRMS),
+        ("ISW: holding Bakhmut paid off", Relation.CONFIRMS),
+        (
+            "ISW closes the book on Bakhmut: the gamble paid off",
+            Relation.UPDATES,
+        ),  # closed as the battle ended
+        ("ISW: суперечка про доцільність оборони Бахмута закрита", Relation.UPDATES),
+    ],
+)
+def test_an_assessment_repeated_or_closed(title: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)["isw-defence-sound"] is relation
