@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import random
+import sys
 import tempfile
 import time
 import warnings
@@ -125,9 +126,9 @@ def steps(
         Step("md", lambda: render_markdown(built[0])),
         Step("html", lambda: render_html(built[0])),
         Step("html+review", lambda: render_html(built[0], review_base_url="", csrf_token="token")),
-        Step("web claim p1", lambda: web(f"{claim}?page=1"), WEB_TARGET_S),
-        Step(f"web claim p{last_page}", lambda: web(f"{claim}?page={last_page}"), WEB_TARGET_S),
-        Step("web report", lambda: web("/")),  # everything since the baseline's date: all findings
+        Step("web-claim-p1", lambda: web(f"{claim}?page=1"), WEB_TARGET_S),
+        Step(f"web-claim-p{last_page}", lambda: web(f"{claim}?page={last_page}"), WEB_TARGET_S),
+        Step("web-report", lambda: web("/")),  # everything since the baseline's date: all findings
     ]
 
 
@@ -136,7 +137,10 @@ def web_client(
 ) -> Callable[[str], str]:
     """GET a page of the web app on a temporary SQLite database holding `findings`, the first
     `claim_findings` of them made the first claim's; the database is removed at exit."""
-    print(f"(seeding a SQLite database with {len(findings):,} findings for the web steps; not timed)")
+    print(
+        f"seeding a SQLite database with {len(findings):,} findings for the web steps (not timed)",
+        file=sys.stderr,
+    )
     folder = tempfile.TemporaryDirectory(prefix="newswatch-bench-")
     url = f"sqlite:///{folder.name}/bench.db"
     engine = create_db_engine(url)
