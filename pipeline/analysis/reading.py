@@ -202,12 +202,26 @@ def negation_of(view: View, start: int) -> Cue | None:
 def denial_of(view: View, start: int) -> Cue | None:
     """A reported denial governing the cue at `start` (what follows it, else what precedes it)."""
     anchors = sorted({e.start for e in view.events} | {start})
-    clauses = view.tokens.clauses
+    clauses, light = view.tokens.clauses, view.tokens.light
     for cue in view.mod("denial"):
         if negation_of(view, cue.start):  # "did not deny"
             continue
         # events in a later statement ("..., because Russia has nothing left to launch one") are not its object
-        follows = [p for p in anchors if p > cue.start and _same_statement(view, cue.start, p)]
+        # "... was fake and that (and says) Ukrainian units still hold it": "and that", "and says" open another statement
+        reports = {r.start for r in view.mod("reporting")}
+        end = next(
+            (
+                i
+                for i in range(cue.end, len(light))
+                if light[i - 1] in _AND and (light[i] in _COMPLEMENTISERS or i in reports)
+            ),
+            None,
+        )
+        follows = [
+            p
+            for p in anchors
+            if p > cue.start and _same_statement(view, cue.start, p) and (end is None or p < end)
+        ]
         # "denied the loss of X and said, that its troops hold it": the denial stops at its clause
         # "denied that X fell" reaches into the reported clause; "denied the loss of X and said, that
         # its troops hold it" does not: the denial already has its object
@@ -218,13 +232,17 @@ def denial_of(view: View, start: int) -> Cue | None:
             and not any(cue.start < p < start - 1 for p in anchors)
             and not any(cue.start < r.start < start for r in view.mod("reporting"))  # "... and said that"
         )
-        if (follows and start > cue.start and reaches) or (not follows and start < cue.start):
+        # reaching back, a denial stops at an earlier one, which already has its object ("dismissed
+        # statements about advances as fabrications": the fabrications are the advances, not an earlier hold)
+        back = not any(start < d.start < cue.start for d in view.mod("denial"))
+        if (follows and start > cue.start and reaches) or (not follows and start < cue.start and back):
             return cue
     return None
 
 
 # Words that open a reported clause: "denied, that ...", "назвали фейком повідомлення про те, що ..."
 _COMPLEMENTISERS = frozenset({"that", "що", "что", "чтобы", "щоб"})
+_AND = frozenset({"and", "і", "й", "та", "и"})  # noqa: RUF001 -- the Ukrainian "і" is the data
 
 
 def _same_statement(view: View, a: int, b: int) -> bool:

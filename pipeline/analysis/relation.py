@@ -27,7 +27,8 @@ Negation (within 4 tokens before, same clause; anywhere before when it opens the
 troops are being trained", "Ніхто не радив"; or a postposed "не було", "never happened" just after the
 event) and reported denial (denied, спростував, опроверг;
 applying to what follows it in its clause, or in a reported clause it opens with "that/що/что" when no
-event or new verb of saying comes between, or to what precedes when nothing follows) flip a reading: a denied
+event or new verb of saying comes between, up to "and that"/"and says"; or to what precedes when nothing
+follows, back to an earlier denial, which already has its object) flip a reading: a denied
 confirmation contradicts, a denied update (a stop, a halt, a capture by the rival, a withdrawal)
 confirms the baseline state, a denied contradiction gives nothing (`reading._FLIP`). "No longer" turns a negated hold into an update.
 

@@ -313,3 +313,24 @@ def test_fighting_that_died_down_updates(title: str, claim: str, matcher: Matche
 )
 def test_class_words_in_other_senses(title: str, matcher: Matcher) -> None:
     assert relations(title, matcher) == {}
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        # the denial has its own object before it: the hold in the earlier clause stands
+        (
+            "Moscow says its troops firmly hold Klishchiivka and dismissed Ukrainian reports of advances as fabrications",
+            "klishchiivka-taken",
+            Relation.CONFIRMS,
+        ),
+        # "and says ..." is another statement: "fake" reaches back to the capture it follows
+        (
+            "Kyiv calls Russia's claim to have taken Berkhivka fake and says its troops still hold the village",
+            "towns-around-bakhmut-captured",
+            Relation.CONTRADICTS,
+        ),
+    ],
+)
+def test_the_scope_of_a_denial(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)[claim] is relation
