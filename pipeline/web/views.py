@@ -59,16 +59,16 @@ class Pages:
 
     def report(self, request: Request) -> Response:
         """The report with review buttons; the window defaults to everything since the baseline."""
-        site = self._site
+        site, now = self._site, self._site.now()
         since = _date_param(request, "since") or site.baseline.as_of
         until = _date_param(request, "until")
         try:
-            window = report_window(since, until, site.now())
+            window = report_window(since, until, now)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         findings = site.store.findings(window.since, until=window.until)
         items = site.store.count_items(window.since, window.until)
-        report = build_report(site.baseline, findings, window=window, items=items, generated=site.now())
+        report = build_report(site.baseline, findings, window=window, items=items, generated=now)
         html = render_html(report, review_base_url="", csrf_token=site.csrf_token)
         # The report file sends no Referer anywhere, and under `no-referrer` a browser sends its
         # forms with `Origin: null`, which the origin check refuses; served by us, the page uses
@@ -113,7 +113,9 @@ class Pages:
             raise HTTPException(403, "this form was sent from another site; open the page again and retry")
         form = await request.form(max_files=0, max_fields=8)
         token = form.get("csrf")
-        if not isinstance(token, str) or not secrets.compare_digest(token, self._site.csrf_token):
+        # Compared as bytes: compare_digest refuses non-ASCII text, which a forged form may send.
+        expected = self._site.csrf_token.encode()
+        if not isinstance(token, str) or not secrets.compare_digest(token.encode(), expected):
             # The token changes when the server restarts: an old tab needs a reload.
             raise HTTPException(403, "the form's security token is missing or stale; reload the page")
         note = form.get("note")

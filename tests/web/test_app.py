@@ -239,6 +239,7 @@ def test_without_a_referer_the_browser_goes_to_the_report(client: TestClient, se
     [
         pytest.param({}, {}, id="no-token"),
         pytest.param({"csrf": "not-the-token"}, {}, id="wrong-token"),
+        pytest.param({"csrf": "токен"}, {}, id="non-ascii-token"),
         pytest.param({"csrf": "TOKEN"}, {"origin": "http://evil.example"}, id="foreign-origin"),
         pytest.param({"csrf": "TOKEN"}, {"origin": "null"}, id="null-origin"),
         pytest.param({"csrf": "TOKEN"}, {"origin": "http://127.0.0.1:9999"}, id="other-port"),
