@@ -17,7 +17,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipeline.errors import FetchError
-from pipeline.parse import MAX_ITEMS, MAX_SUMMARY, MAX_TITLE, MAX_URL, parse_feed
+from pipeline.parse import MAX_ITEMS, MAX_MARKUP, MAX_SUMMARY, MAX_TITLE, MAX_URL, parse_feed
 from pipeline.records import ParsedFeed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -435,3 +435,12 @@ def test_the_event_recorder_sees_file_opens_and_sockets(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
     assert any(str(canary) in event for event in events)
     assert any(event.startswith("socket.bind") for event in events)
+
+
+def test_markup_past_the_read_limit_is_never_read() -> None:
+    # Only MAX_SUMMARY characters of text are kept, so a field's markup is read up to 50 times that.
+    tags = "&lt;b&gt;" * ((MAX_MARKUP - 100) // 3)  # each one is "<b>", 3 characters once read
+    body = f"""<rss version="2.0"><channel><title>t</title><item><title>a</title>
+        <description>{tags}START {tags} END</description></item></channel></rss>""".encode()
+    (item,) = parse_feed(body, source="s", fetched_at=FETCHED_AT).items
+    assert item.summary == "START"
