@@ -279,7 +279,10 @@ def _clean_body(value: str, content_type: str) -> str:
     no type at all) is read as HTML. In plain text a blank line separates paragraphs and a
     single line break is a hard wrap.
     """
-    value = value[:MAX_MARKUP]
+    if len(value) > MAX_MARKUP:
+        value = value[:MAX_MARKUP]
+        if value.rfind("<") > value.rfind(">"):  # a tag cut in two would read as text
+            value = value[: value.rfind("<")]
     if content_type == "text/plain":
         text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
         paragraphs = _BLANK_LINE.split(text)
