@@ -19,6 +19,15 @@ def test_report_speed_benchmark_prints_each_step() -> None:
     )
     lines = done.stdout.splitlines()
     assert lines[0].startswith("300 findings over 30 days")
-    assert [line.split()[0] for line in lines[2:-1]] == ["build", "json", "md", "html", "html+review"]
+    assert [line.split()[0] for line in lines[2:-1]] == [
+        "build",
+        "json",
+        "md",
+        "html",
+        "html+review",
+        "web-claim-p1",
+        "web-claim-p6",  # 300 findings of one claim: six pages of 50
+        "web-report",
+    ]
     assert lines[-1].startswith("report speed: build ")
     assert "target under 2 s each" in lines[-1]
