@@ -1,8 +1,9 @@
 # ruff: noqa: RUF002 -- Cyrillic examples and cue words are the data here
 """Reading one sentence against one claim: confirms, updates or contradicts — or nothing.
 
-`read` dispatches on the claim's kind; control claims are decided here, topic-driven kinds in
-`topical`, and the shared cue questions (doer, negation, denial, nearest place) live in `reading`.
+`read` dispatches on the claim's kind; control claims are decided here (expulsions, hypotheses and the
+disputes that need no event in `control`), topic-driven kinds in `topical`, and the shared cue questions
+(doer, negation, denial, nearest place) live in `reading`.
 
 The sentence arrives as a `View`: its place hits, event cues (gain, loss, hold, attack, withdraw,
 encircle, start, stop), modifiers (negation, denial, continuity, future, partial, near...), actors and
@@ -93,6 +94,13 @@ sentences with several places and events can tie an event to the wrong place; sa
 
 from __future__ import annotations
 
+from pipeline.analysis.control import (
+    alarm_dispelled,
+    expelled,
+    hypothetical,
+    objective_denied,
+    place_subject,
+)
 from pipeline.analysis.places import PlaceHit
 from pipeline.analysis.reading import (
     EVENT_NAMES,
@@ -158,53 +166,6 @@ def _relative_of(view: View, place: PlaceHit, event: Cue) -> bool:
     return any(place.end <= r.start <= place.end + 1 and r.start < event.start for r in view.mod("relative"))
 
 
-def _expelled(claim: ClaimSpec, view: View, event: Cue, pusher: str | None) -> tuple[str, str | None, None]:
-    """An expel event as (kind, side): a loss of the side driven out, a hold or an attack by the pusher.
-
-    `pusher` is the side named before the verb, if any. The side driven out is the object (inside "pushed Ukrainians back" or right after "drove out"), the
-    subject of a passive ("were pushed out of X", "вибиті з"), else the pusher's rival; "pushed back the
-    assault" repels an attack (a hold by the pusher), and "to push them back" is only an aim (an attack).
-    """
-    light = view.tokens.light
-    if event.start > 0 and light[event.start - 1] in _AIM:
-        return "attack", pusher, None
-    if any(e.value == "attack" and 0 <= e.start - event.end <= 4 for e in view.events):
-        return "hold", pusher, None  # "pushed back Russian assaults": repelled, the pusher holds
-    sides = (claim.holder, claim.rival)
-    by = any(event.end <= m.start <= event.end + 1 for m in view.mod("agent_after"))
-    objects = [
-        a
-        for a in view.actors
-        if (event.start < a.start < event.end or (not by and event.end <= a.start <= event.end + 1))
-        and a.value in sides
-    ]
-    if objects:
-        return "loss", objects[0].value, None
-    # "Ukrainian troops forced back from X": with no object, "from" makes the subject the one
-    # driven out, as a passive does
-    source = event.end < len(light) and light[event.end] in _FROM
-    passive = source or any(event.start - 2 <= m.start < event.start for m in view.mod("passive"))
-    passive = passive or any(m.start == event.start for m in view.mod("expel_passive"))
-    if passive and not by:
-        before = [a for a in view.actors if a.end <= event.start and a.value in sides]
-        return "loss", (before[-1].value if before else None), None
-    return "loss", _other(claim, pusher), None
-
-
-# Words before a verb that make it an aim, not a deed: "launched counterattacks to push them back".
-_AIM = frozenset({"to", "щоб", "чтобы"})
-# "from" right after an expel verb: the side before it is driven out of what follows.
-_FROM = frozenset({"from", "of", "з", "із", "від", "из", "от"})
-
-
-def _place_subject(view: View, place: PlaceHit, event: Cue) -> bool:
-    """Is the place the subject right before a hold ("the city holds", "місто тримається", "X still stands")?"""
-    clauses = view.tokens.clauses
-    if not (0 <= event.start - place.end <= 1 and clauses[place.start] == clauses[event.start]):
-        return False
-    return not any(p.end == place.start for p in view.mod("preposition"))  # not "troops in X hold"
-
-
 def _speaker_side(claim: ClaimSpec, view: View, agent: str | None) -> str | None:
     """The side saying "ours": the doer, else the one side of the claim named in the sentence."""
     if agent is not None:
@@ -223,7 +184,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     if not own or view.mod("stance_positive") or view.mod("stance_negative"):
         return None  # no place of the claim, or an evaluation ("holding X is a mistake"), not a report
     if claim.status == "objective":
-        disputed = _objective_denied(view, own[0])
+        disputed = objective_denied(view, own[0])
         if disputed is not None:
             return disputed
     best: tuple[float, Relation, list[str], PlaceHit, Cue] | None = None
@@ -233,7 +194,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         e.start for e in view.events if dated_by(view, e.start) is not None and not negation_of(view, e.start)
     }
     for event in sorted(view.events, key=lambda e: e.start in dated):
-        if _hypothetical(view, event) or any(0 <= c.start - event.end <= 3 for c in view.mod("elsewhere")):
+        if hypothetical(view, event) or any(0 <= c.start - event.end <= 3 for c in view.mod("elsewhere")):
             continue  # "if Russian troops close the ring": a hypothesis; "offensives elsewhere": not here
         place = nearest_place(view, event)
         if place is None or place not in own:
@@ -263,7 +224,7 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         if best is None or score > best[0]:
             best = (score, relation, reasons, place, event)
     if best is None:
-        return _alarm_dispelled(claim, view, own)
+        return alarm_dispelled(claim, view, own)
     score, relation, reasons, place, event = best
     return Reading(
         relation,
@@ -271,65 +232,6 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         (view.names[place.place_id],),
         tuple(place_reasons(view, [place]) + reasons),
         frozenset(range(event.start, event.end)),
-    )
-
-
-def _hypothetical(view: View, event: Cue) -> bool:
-    """Is the event inside a conditional ("if X falls", "у разі загрози оточення"): after its cue, same clause?"""
-    clauses = view.tokens.clauses
-    return any(
-        c.end <= event.start and clauses[c.start] == clauses[event.start] for c in view.mod("conditional")
-    )
-
-
-def _alarm_dispelled(claim: ClaimSpec, view: View, own: list[PlaceHit]) -> Reading | None:
-    """ "January alarm over X was misplaced": a worry about a contested place called unfounded disputes it."""
-    if claim.status not in ("contested", "surrounded"):
-        return None
-    for alarm in view.mod("alarm"):
-        place = next((h for h in own if abs(h.start - alarm.end) <= 3 and h.place_id in claim.places), None)
-        denial = next(
-            (
-                d
-                for d in view.mod("denial") + view.mod("dispute")
-                if d.start > alarm.start and not negation_of(view, d.start)
-            ),
-            None,
-        )
-        if place is not None and denial is not None:
-            reasons = [f"alarm: {quote(alarm)}", f"denial: {quote(denial)}"]
-            return Reading(
-                Relation.CONTRADICTS,
-                0.8,
-                (view.names[place.place_id],),
-                tuple(place_reasons(view, [place]) + reasons),
-                frozenset([alarm.start]),
-            )
-    return None
-
-
-def _objective_denied(view: View, hit: PlaceHit) -> Reading | None:
-    """ "X was never the target", "the X push was only a diversion": the aim disputed ("no longer": dropped)."""
-    reasons: list[str] = []
-    relation = Relation.CONTRADICTS
-    for cue in view.mod("objective"):
-        negation = negation_of(view, cue.start)
-        if negation is not None:
-            reasons = [f"objective: {quote(cue)}", f"negation: {quote(negation)}"]
-            if any(abs(c.start - negation.start) <= 1 for c in view.mod("change")):
-                relation = Relation.UPDATES  # "X is no longer a target": the aim was dropped
-            break
-    else:
-        decoy = next((c for c in view.mod("decoy") if not negation_of(view, c.start)), None)
-        if decoy is None:
-            return None
-        cue, reasons = decoy, [f"decoy: {quote(decoy)}"]
-    return Reading(
-        relation,
-        0.85,
-        (view.names[hit.place_id],),
-        tuple(place_reasons(view, [hit]) + reasons),
-        frozenset([cue.start]),
     )
 
 
@@ -344,7 +246,7 @@ def _control_event(
         agent = None
     if kind == "expel":  # "pushed Ukrainians back": the side driven out loses the place (or its push)
         before = agent if agent_cue is not None and agent_cue.end <= event.start else None
-        kind, agent, agent_cue = _expelled(claim, view, event, before)
+        kind, agent, agent_cue = expelled(claim, view, event, before)
     negated = negation_of(view, event.start) is not None
     # the side expected to take the place next: the rival while contested, the holder once captured
     taker = claim.holder if captured else claim.rival
@@ -389,7 +291,7 @@ def _control_event(
         reasons.append(f"event: {quote(event)} → {name} ({new_holder} takes control)")
         return Relation.CONFIRMS if new_holder == claim.holder else Relation.UPDATES
     if kind == "hold":
-        if agent_cue is not None and agent_cue.end <= place.start and _place_subject(view, place, event):
+        if agent_cue is not None and agent_cue.end <= place.start and place_subject(view, place, event):
             agent = None  # "Russians storm X, but the city holds": the place is the subject, not the stormers
         keeper = agent or claim.holder
         if any(event.start <= m.start < event.end for m in view.mod("first_person")):

@@ -29,12 +29,14 @@ the liberation" is a date and "returned" without the place as object or a side n
 Ukraine") → contradicts; recalled in a relative clause ("a town that Ukraine freed") it is background:
 nothing, unless the main clause's other-side doer gains or attacks there → updates.
 
+The forecast questions (begun, settled, local, attributive future words) live in forecast.py.
 `quantity` and `assessment` (stance.py) are re-exported here (`__all__`) so relation.py reads every topic kind
 from one module.
 """
 
 from __future__ import annotations
 
+from pipeline.analysis.forecast import attributive, begun, local, modal_by_other, settled
 from pipeline.analysis.reading import (
     EVENT_NAMES,
     ClaimSpec,
@@ -115,10 +117,10 @@ def _implicit_doer(claim: ClaimSpec, view: View) -> bool:
 def topical(claim: ClaimSpec, view: View) -> Reading | None:
     places = claim_places(claim, view)
     if claim.kind == "forecast" and places is not None:
-        settled = _settled(claim, view)
-        if settled is not None:
-            return settled
-    found = topic_position(claim, view) or _begun(claim, view)
+        decided = settled(claim, view)
+        if decided is not None:
+            return decided
+    found = topic_position(claim, view) or begun(claim, view)
     if found is None or places is None:
         return None
     position, topic_reasons = found
@@ -133,9 +135,9 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
     future = view.mod("future") + view.mod("modal")
     failed = view.mod("unrealised") if claim.kind == "forecast" else []
     if claim.kind == "forecast":
-        if _modal_by_other(claim, view) or _local(claim, view):
+        if modal_by_other(claim, view) or local(claim, view):
             return None
-        described = _attributive(claim, view)  # "the long-expected offensive has begun": it came true
+        described = attributive(claim, view)  # "the long-expected offensive has begun": it came true
         starts = [
             e
             for e in view.events
@@ -275,63 +277,6 @@ def _background(claim: ClaimSpec, view: View, position: int) -> bool:
     return not own and not any(a.label == "actor" for a in view.actors)
 
 
-def _begun(claim: ClaimSpec, view: View) -> tuple[int, list[str]] | None:
-    """A forecast's event word with a start right by it ("наступ росіян уже почався", "launched an offensive"):
-    the event has come, so its scope words ("major", "new") are not needed (a baseline place still makes it local).
-    """
-    if claim.kind != "forecast" or claim.groups < 2 or claim.topic_cues:
-        return None
-    for hit in view.claim.get(f"{claim.id}:0", []):
-        start = next(
-            (
-                e
-                for e in view.events
-                if e.value == "start"
-                and -3 <= e.start - hit.start <= 6
-                and e.start != hit.start
-                and view.tokens.clauses[e.start] == view.tokens.clauses[hit.start]
-            ),
-            None,
-        )
-        if start is not None and not modalised(view, start.start) and not negation_of(view, start.start):
-            return hit.start, [f"topic: {quote(hit)}", f"begun: {quote(start)}"]
-    return None
-
-
-def _attributive(claim: ClaimSpec, view: View) -> frozenset[int]:
-    """Future cues describing the forecast's noun ("the expected offensive", "the offensive anticipated since
-    January"): right before it or right after it, and not opening an infinitive ("expected to start")."""
-    light = view.tokens.light
-    nouns = [h.start for h in view.claim.get(f"{claim.id}:0", [])]
-    found = set()
-    for cue in view.mod("future"):
-        if cue.end < len(light) and light[cue.end] in _INFINITIVE:
-            continue
-        if any(-2 <= cue.start - noun <= 1 for noun in nouns):
-            found.add(cue.start)
-    return frozenset(found)
-
-
-# Words after a future cue that make it a modal of what follows: "expected to start", "очікують, що".
-_INFINITIVE = frozenset({"to", "that", "що", "что", "щоб", "чтобы"})
-
-
-def _local(claim: ClaimSpec, view: View) -> bool:
-    """Is a general forecast's event only a local push ("no Russian offensive in Zaporizhzhia")?"""
-    if claim.places or not view.places:
-        return False
-    # a baseline place is named: only a scope word right by the event keeps it general ("a major offensive")
-    return not any(
-        -_SCOPE_WINDOW <= s.start - hit.start <= 1
-        for hit in view.claim.get(f"{claim.id}:0", [])
-        for s in view.mod("scope")
-    )
-
-
-# How far (in words) before the event word a scope word still qualifies it ("a major new offensive").
-_SCOPE_WINDOW = 3
-
-
 def _later_denial(view: View, position: int) -> Cue | None:
     """A denial after the topic that opens a reported clause: "said the training is limited and denied that"."""
     light = view.tokens.light
@@ -361,68 +306,6 @@ def _retold(view: View, position: int) -> Cue | None:
     return None
 
 
-# The event that settles a forecast the other way: deciding to hold rather than withdraw.
-_OPPOSITE = {"withdraw": "hold", "start": "stop"}
-
-
-def _settled(claim: ClaimSpec, view: View) -> Reading | None:
-    """A decision that settles the forecast question: "decided to keep defending X" → updates.
-
-    Without a decision word, doing the opposite while refusing the forecast event settles it too: "fresh
-    brigades sent into X, ending talk of retreat", "посилює гарнізон замість відступу".
-    """
-    if not claim.topic_cues:
-        return None
-    decisions = view.mod("decision")
-    opposite = {_OPPOSITE.get(c) for c in claim.topic_cues}
-    if not decisions:
-        stays = [e for e in view.events if e.value in opposite and _own(claim, view, e)]
-        refused = [
-            (e, n) for e in view.events if e.value in claim.topic_cues and (n := negation_of(view, e.start))
-        ]
-        if not stays or not refused:
-            return None
-        event, (refused_event, refusal) = stays[0], refused[0]
-        reasons = [
-            f"event: {quote(event)} → {EVENT_NAMES[event.value]}",
-            f"refused: {quote(refusal)} {quote(refused_event)}",
-        ]
-        return _settling(claim, view, reasons, event)
-    for event in view.events:
-        expected = event.value in claim.topic_cues
-        if expected and not negation_of(view, event.start):
-            continue  # "decided to withdraw" is the forecast event itself, read as usual
-        if not expected and event.value not in opposite:
-            continue
-        if not _own(claim, view, event):
-            continue
-        reasons = [f"decision: {quote(decisions[0])}", f"event: {quote(event)} → {EVENT_NAMES[event.value]}"]
-        if expected:
-            reasons.append(f"negation: {quote(negation_of(view, event.start))}")  # type: ignore[arg-type]
-        return _settling(claim, view, reasons, event)
-    return None
-
-
-def _own(claim: ClaimSpec, view: View, event: Cue) -> bool:
-    agent = agent_of(view, event.start, event.end, passive=False)
-    return agent is None or agent.value in claim.actors
-
-
-def _settling(claim: ClaimSpec, view: View, reasons: list[str], event: Cue) -> Reading:
-    names = tuple(dict.fromkeys(view.names[h.place_id] for h in view.places if h.place_id in claim.places))
-    return Reading(Relation.UPDATES, 0.85, names, tuple(reasons), frozenset([event.start]), True)
-
-
 def _by_other(claim: ClaimSpec, view: View, event: Cue) -> bool:
     agent = agent_of(view, event.start, event.end)
     return agent is not None and agent.value not in claim.actors and agent.value != claim.actor
-
-
-def _modal_by_other(claim: ClaimSpec, view: View) -> bool:
-    """Is the future/modal cue said by someone else ("US urges Ukraine to leave")?"""
-    allowed = claim.actors | {claim.actor}
-    for cue in view.mod("modal"):
-        agent = agent_of(view, cue.start, cue.end, passive=False)
-        if agent is not None and agent.value not in allowed:
-            return True
-    return False
