@@ -121,7 +121,7 @@ class CycleSummary:
     feeds_ok: int = 0
     feeds_not_modified: int = 0
     feeds_failed: int = 0
-    feeds_skipped: int = 0  # not due (only with --due)
+    feeds_skipped: int = 0  # not due (with --due) or being fetched by another worker
     new_items: int = 0
     duplicate_stories: int = 0
     new_findings: int = 0
@@ -135,5 +135,5 @@ class CycleSummary:
             f"{self.feeds_failed} failed"
         )
         if self.feeds_skipped:
-            text += f", {self.feeds_skipped} not due"
+            text += f", {self.feeds_skipped} skipped (not due or busy elsewhere)"
         return f"{text}; {self.new_items} new items; {self.new_findings} new findings"

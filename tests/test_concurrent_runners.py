@@ -24,7 +24,7 @@ ONCE_EACH = dict.fromkeys(feed_documents(), 1)
 
 def fetched(summary: str) -> tuple[int, int]:
     """(feeds fetched, feeds skipped) from a cycle's summary line."""
-    match = re.search(r"(\d+) feeds: .*?(?:, (\d+) not due)?;", summary)
+    match = re.search(r"(\d+) feeds: .*?(?:, (\d+) skipped \(not due or busy elsewhere\))?;", summary)
     assert match, summary
     return int(match[1]), int(match[2] or 0)
 
