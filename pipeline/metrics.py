@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from pipeline.records import CycleSummary
+from pipeline.records import CycleSummary, DatabaseTotals
 
 logger = logging.getLogger(__name__)
 
@@ -26,20 +25,10 @@ logger = logging.getLogger(__name__)
 _CYCLE_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseStats:
-    """Totals read from the database when Prometheus scrapes."""
-
-    items: int
-    findings_by_relation: dict[str, int] = field(default_factory=dict)
-    feeds: int = 0
-    feeds_in_backoff: int = 0  # feeds whose last fetch failed
-
-
 class Metrics:
     """The metrics of one newswatch process, in a registry of its own."""
 
-    def __init__(self, database_stats: Callable[[], DatabaseStats] | None = None) -> None:
+    def __init__(self, database_stats: Callable[[], DatabaseTotals] | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._fetches = Counter(
             "newswatch_fetches", "Feed fetches by outcome.", ["outcome"], registry=self.registry
@@ -91,7 +80,7 @@ class Metrics:
 class _DatabaseCollector(Collector):
     """Gauges read from the database at scrape time; a failing read is logged, not raised."""
 
-    def __init__(self, read: Callable[[], DatabaseStats]) -> None:
+    def __init__(self, read: Callable[[], DatabaseTotals]) -> None:
         self._read = read
 
     def describe(self) -> list[Metric]:
@@ -112,5 +101,5 @@ class _DatabaseCollector(Collector):
         yield findings
         yield GaugeMetricFamily("newswatch_db_feeds", "Configured feeds.", value=stats.feeds)
         yield GaugeMetricFamily(
-            "newswatch_feeds_in_backoff", "Feeds whose last fetch failed.", value=stats.feeds_in_backoff
+            "newswatch_feeds_in_backoff", "Feeds whose last fetch failed.", value=stats.feeds_failing
         )

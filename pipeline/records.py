@@ -137,3 +137,13 @@ class CycleSummary:
         if self.feeds_skipped:
             text += f", {self.feeds_skipped} skipped (not due or busy elsewhere)"
         return f"{text}; {self.new_items} new items; {self.new_findings} new findings"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTotals:
+    """What the shared database holds, for the metrics endpoint."""
+
+    items: int
+    findings_by_relation: dict[str, int] = field(default_factory=dict)
+    feeds: int = 0
+    feeds_failing: int = 0  # active feeds whose last fetch failed (in backoff)

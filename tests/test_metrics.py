@@ -6,8 +6,8 @@ import httpx
 import pytest
 from prometheus_client import generate_latest
 
-from pipeline.metrics import DatabaseStats, Metrics
-from pipeline.records import CycleSummary
+from pipeline.metrics import Metrics
+from pipeline.records import CycleSummary, DatabaseTotals
 
 
 def sample(metrics: Metrics, name: str, labels: dict[str, str] | None = None) -> float | None:
@@ -34,13 +34,13 @@ def test_cycles_add_up_by_outcome() -> None:
 def test_database_gauges_are_read_at_each_scrape() -> None:
     reads: list[int] = []
 
-    def stats() -> DatabaseStats:
+    def stats() -> DatabaseTotals:
         reads.append(1)
-        return DatabaseStats(
+        return DatabaseTotals(
             items=10 * len(reads),
             findings_by_relation={"confirms": 2, "updates": 1},
             feeds=9,
-            feeds_in_backoff=2,
+            feeds_failing=2,
         )
 
     metrics = Metrics(stats)
@@ -52,7 +52,7 @@ def test_database_gauges_are_read_at_each_scrape() -> None:
 
 
 def test_a_failing_database_read_still_answers_with_process_metrics() -> None:
-    def broken() -> DatabaseStats:
+    def broken() -> DatabaseTotals:
         raise RuntimeError("database is down")
 
     text = generate_latest(Metrics(broken).registry).decode()
@@ -61,7 +61,7 @@ def test_a_failing_database_read_still_answers_with_process_metrics() -> None:
 
 
 def test_endpoint_serves_the_text_format() -> None:
-    metrics = Metrics(lambda: DatabaseStats(items=5))
+    metrics = Metrics(lambda: DatabaseTotals(items=5))
     metrics.record_cycle(CycleSummary(feeds_ok=1), 0.1)
     server = metrics.serve("127.0.0.1", 0)
     try:

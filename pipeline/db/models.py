@@ -139,6 +139,17 @@ class FindingRow(SQLModel, table=True):
     updated: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+class ReportRunRow(SQLModel, table=True):
+    """A daily report some worker took on: the first to insert the row sends it, the others don't."""
+
+    __tablename__ = "report_run"
+
+    baseline_id: str = Field(sa_type=Text, primary_key=True)
+    day: str = Field(sa_type=Text, primary_key=True)  # ISO date of the report
+    worker: str = Field(sa_type=Text, nullable=False)  # host:pid, for the log
+    created: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
 metadata = SQLModel.metadata
 
 

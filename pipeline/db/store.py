@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -25,10 +25,10 @@ from sqlmodel import Session, col, select
 from pipeline.config import FeedConfig
 from pipeline.db import feeds, findings, items
 from pipeline.db.engine import WRITE, database_errors
-from pipeline.db.models import FeedRow, FindingRow, ItemRow
+from pipeline.db.models import FeedRow, FindingRow, ItemRow, insert, table
 from pipeline.db.rows import FeedStatus, NewItem, StoredFinding, StoredItem
 from pipeline.db.worker import Worker, open_worker
-from pipeline.records import FeedState, FetchResult, Finding, ReviewState
+from pipeline.records import DatabaseTotals, FeedState, FetchResult, Finding, ReviewState
 
 __all__ = ["AnalysedBatch", "FeedStatus", "NewItem", "Store", "StoredFinding", "StoredItem"]
 
@@ -204,6 +204,33 @@ class Store:
         statement = select(func.count()).select_from(ItemRow).where(published >= since, published < until)
         with self._transaction(write=False) as session:
             return session.exec(statement).one()
+
+    def claim_report_run(self, baseline_id: str, day: date, *, worker: str, now: datetime) -> bool:
+        """Take on sending `day`'s report: True for the first worker to ask, False for every later one."""
+        runs = table("report_run")
+        with self._transaction(write=True) as session:
+            statement = (
+                insert(session, runs)
+                .values(baseline_id=baseline_id, day=day.isoformat(), worker=worker, created=now)
+                .on_conflict_do_nothing(index_elements=["baseline_id", "day"])
+                .returning(runs.c.day)
+            )
+            return session.exec(statement).scalar_one_or_none() is not None
+
+    def database_stats(self) -> DatabaseTotals:
+        """Totals for the metrics endpoint: items, findings by relation, feeds and feeds failing."""
+        relation = col(FindingRow.relation)
+        active = col(FeedRow.active)
+        with self._transaction(write=False) as session:
+            by_relation = session.exec(select(relation, func.count()).group_by(relation)).all()
+            return DatabaseTotals(
+                items=session.exec(select(func.count()).select_from(ItemRow)).one(),
+                findings_by_relation={str(name): int(count) for name, count in by_relation},
+                feeds=session.exec(select(func.count()).where(active)).one(),
+                feeds_failing=session.exec(
+                    select(func.count()).where(active, col(FeedRow.consecutive_failures) > 0)
+                ).one(),
+            )
 
     def counts(self) -> dict[str, int]:
         """How many configured feeds, items, stories and findings are stored."""

@@ -16,8 +16,8 @@ from pipeline.db.models import metadata
 from pipeline.errors import DatabaseError
 from tests.db.concurrently import run_at_once
 
-HEAD = "0003"
-TABLES = {"alembic_version", "feed", "item", "item_source", "finding"}
+HEAD = "0004"
+TABLES = {"alembic_version", "feed", "item", "item_source", "finding", "report_run"}
 
 
 def test_migrate_twice_is_idempotent(bare_engine: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -524,3 +524,35 @@ def test_a_feed_being_stored_elsewhere_does_not_hide_its_items_from_analysis(
         other.execute(text("SELECT id FROM feed WHERE name = 'alpha' FOR UPDATE"))  # add_items on alpha
         assert store.analyse_batch(lambda _: [finding()], now=NOW) == AnalysedBatch(1, 1)
         other.rollback()
+
+
+def test_report_run_is_taken_once_per_baseline_and_day(store: Store) -> None:
+    day = date(2024, 3, 1)
+    assert store.claim_report_run("bakhmut", day, worker="host-a:1", now=NOW)
+    assert not store.claim_report_run("bakhmut", day, worker="host-b:2", now=NOW)
+    assert store.claim_report_run("bakhmut", day + timedelta(days=1), worker="host-b:2", now=NOW)
+    assert store.claim_report_run("other-baseline", day, worker="host-b:2", now=NOW)
+
+
+def test_report_run_taken_by_exactly_one_of_several_workers(database_url: str, store: Store) -> None:
+    def work(index: int, engine: Engine) -> bool:
+        return Store(engine).claim_report_run("b", date(2024, 3, 1), worker=f"w{index}", now=NOW)
+
+    assert sorted(run_at_once(database_url, 4, work)) == [False, False, False, True]
+
+
+def test_database_stats_for_metrics(store: Store) -> None:
+    first, second = store.add_items("alpha", [item(1), item(2)], now=NOW)
+    store.save_findings(first.id, [finding("a"), finding("b", relation=Relation.UPDATES)], now=NOW)
+    store.save_findings(second.id, [finding("a", relation=Relation.UPDATES)], now=NOW)
+    store.record_fetch(
+        FetchResult(feed_name="beta", url="x", status=500, error_code="http_500", error_message="boom"),
+        now=NOW,
+        next_due=NOW,
+        warning=None,
+        new_items=0,
+    )
+    stats = store.database_stats()
+    assert stats.items == 2
+    assert stats.findings_by_relation == {"confirms": 1, "updates": 2}
+    assert (stats.feeds, stats.feeds_failing) == (2, 1)
