@@ -114,7 +114,11 @@ async def _probe_all(feeds: list[FeedConfig], settings: FetchSettings) -> list[F
 def _feed_check(feed: FeedConfig, result: FetchResult) -> Check:
     name = f"feed {feed.name}"
     if not result.ok:
-        fix = "check the URL in a browser; the service keeps retrying with backoff" if feed.url else "check the path"
+        fix = (
+            "check the URL in a browser; the service keeps retrying with backoff"
+            if feed.url
+            else "check the path"
+        )
         return Check(name, Outcome.FAIL, f"{feed.source}: {result.error_code}: {result.error_message}", fix)
     if result.not_modified:
         return Check(name, Outcome.OK, f"{feed.source}: not modified since the last fetch")
