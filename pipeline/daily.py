@@ -10,7 +10,8 @@ The files are written first (temp file + os.replace, so a reader never sees half
 then is the report sent, so a failed notification never loses it. A notification that fails is
 logged and leaves `YYYY-MM-DD.notify-pending` beside the report (the message and which services
 still need it, never a URL); the next daily run and the next service start resend it, and give up
-after a week.
+after a week. With several workers on one database each writes its files, and only the first
+to take the day (a `report_run` row) sends it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -51,6 +53,7 @@ class DailyOutcome:
     findings: int  # not dismissed
     notified: NotifyOutcome | None  # None: no [notify] urls
     resent: tuple[tuple[date, NotifyOutcome], ...] = ()  # earlier days' pending notifications
+    sent_elsewhere: bool = False  # another worker (or an earlier run) took this day's sending
 
 
 def daily_window(schedule: ScheduleConfig, now: datetime) -> tuple[date, Window]:
@@ -96,9 +99,17 @@ def run_daily_report(
         body=render_markdown(report),
         attachment=None if attach == "none" else directory / f"{day.isoformat()}.{attach}",
     )
+    if not store.claim_report_run(baseline.id, day, worker=_worker_name(), now=now):
+        # Several `serve` workers on one database each write the files; one of them sends.
+        logger.info("daily report already sent by another run", extra={"day": day.isoformat()})
+        return DailyOutcome(day, window, files, len(report.findings), None, resent, sent_elsewhere=True)
     notified = send_report(message, config.notify, sleep=sleep)
     _settle(pending_path(directory, day), message, notified, attempts=1)
     return DailyOutcome(day, window, files, len(report.findings), notified, resent)
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def report_title(report: Report, day: date) -> str:

@@ -187,6 +187,26 @@ def test_report_is_sent_with_its_title_and_the_html_attached(
     assert not pending_path(tmp_path / "reports", outcome.day).exists()
 
 
+def test_several_workers_write_the_files_but_send_the_day_once(
+    tmp_path: Path, store: Store, baseline: Baseline, httpserver: HTTPServer
+) -> None:
+    add_finding(store, 1, datetime(2023, 2, 1, 9, 0, tzinfo=UTC), "soledar-fell", Relation.CONTRADICTS)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    url = f"json://127.0.0.1:{httpserver.port}/hook"
+    first = run_daily_report(make_config(tmp_path / "a", url), store, baseline, now=NOW, sleep=no_sleep)
+    second = run_daily_report(make_config(tmp_path / "b", url), store, baseline, now=NOW, sleep=no_sleep)
+    assert first.notified is not None
+    assert first.notified.ok
+    assert (second.notified, second.sent_elsewhere) == (None, True)
+    assert (tmp_path / "b" / "reports" / "2023-02-02.html").exists(), "the files are still written"
+    assert len(httpserver.log) == 1
+    tomorrow = run_daily_report(
+        make_config(tmp_path / "b", url), store, baseline, now=NOW + timedelta(days=1), sleep=no_sleep
+    )
+    assert not tomorrow.sent_elsewhere
+    assert len(httpserver.log) == 2
+
+
 def test_failed_notification_keeps_the_report_and_is_resent_next_time(
     tmp_path: Path, store: Store, baseline: Baseline, httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
 ) -> None:
