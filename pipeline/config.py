@@ -177,6 +177,28 @@ class FeedConfig(BaseModel):
         return self.url if self.url is not None else str(self.path)
 
 
+class MetricsConfig(BaseModel):
+    """The Prometheus endpoint of `serve` (off unless `listen` is set)."""
+
+    model_config = _Strict
+    listen: str | None = None  # "HOST:PORT", e.g. "127.0.0.1:9464"; `serve --metrics` overrides
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_listen(value)
+        return value
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """("host", port) from "HOST:PORT" (IPv6 hosts in brackets); ValueError naming the problem."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("expected HOST:PORT such as 127.0.0.1:9464")
+    return host.strip("[]"), int(port)
+
+
 class Config(BaseModel):
     """The whole configuration, loaded once by an entry point."""
 
@@ -188,6 +210,7 @@ class Config(BaseModel):
     analysis: AnalysisSettings = AnalysisSettings()
     report: ReportConfig = ReportConfig()
     notify: NotifyConfig = NotifyConfig()
+    metrics: MetricsConfig = MetricsConfig()
     feeds: list[FeedConfig] = Field(default_factory=list)
 
     @field_validator("feeds")

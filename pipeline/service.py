@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from pipeline.config import Config, ScheduleConfig
 from pipeline.cycle import run_cycle
 from pipeline.daily import resend_pending, run_daily_report
 from pipeline.db.store import Store
+from pipeline.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 _REPORTS = "reports"  # the executor of the jobs that write and send reports
@@ -50,11 +52,21 @@ def service_jobs(
     baseline: Baseline,
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    metrics: Metrics | None = None,
 ) -> ServiceJobs:
     """The fetch cycle, the daily report and the start-up resend, bound to one config and store."""
 
     def cycle() -> object:
-        return run_cycle(config, store, matcher, now=clock(), only_due=True)
+        started = time.monotonic()
+        try:
+            summary = run_cycle(config, store, matcher, now=clock(), only_due=True)
+        except Exception:
+            if metrics:
+                metrics.record_failed_cycle(time.monotonic() - started)
+            raise
+        if metrics:
+            metrics.record_cycle(summary, time.monotonic() - started)
+        return summary
 
     def report() -> object:
         return run_daily_report(config, store, baseline, now=clock())

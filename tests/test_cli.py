@@ -195,7 +195,8 @@ def test_analyse_text_shows_findings_and_reasons(
 def test_every_command_has_help_and_a_readme_entry() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = ["init", "run", "serve", "feeds list", "feeds status", "baseline check", "baseline draft"]
-    commands += ["analyse", "reanalyse", "findings", "version"]
+    commands += ["analyse", "reanalyse", "findings", "version", "report", "review list", "review accept"]
+    commands += ["review dismiss", "baseline status", "web", "doctor"]
     for command in commands:
         result = CliRunner().invoke(app, [*command.split(), "--help"])
         assert result.exit_code == 0, command

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Config, describe_url, load_config, sqlite_path, url_scheme
+from pipeline.config import Config, describe_url, load_config, parse_listen, sqlite_path, url_scheme
 from pipeline.errors import ConfigError
 
 
@@ -128,6 +128,8 @@ def test_notify_urls_expand_environment_variables_and_stay_secret(tmp_path: Path
         ("[report]\nformats = []\n", "report.formats: List should have at least 1 item"),
         ('[report]\nformats = ["md", "md"]\n', "report.formats: each format once"),
         ('[report]\nformats = ["pdf"]\n', "report.formats[0]: not one of the allowed values"),
+        ('[metrics]\nlisten = "9464"\n', "metrics.listen: expected HOST:PORT"),
+        ('[metrics]\nlisten = "127.0.0.1:70000"\n', "metrics.listen: expected HOST:PORT"),
     ],
 )
 def test_bad_report_or_notify_section(tmp_path: Path, text: str, expected: str) -> None:
@@ -146,3 +148,11 @@ def test_a_set_placeholder_never_shows_in_another_error(tmp_path: Path) -> None:
     assert "notify.urls[1]: not an apprise URL" in message
     assert "notify.retries" in message
     assert "hunter2-secret" not in message
+
+
+def test_metrics_listen_takes_ipv4_names_and_bracketed_ipv6(tmp_path: Path) -> None:
+    assert parse_listen("127.0.0.1:9464") == ("127.0.0.1", 9464)
+    assert parse_listen("[::1]:9464") == ("::1", 9464)
+    config = load_config(write(tmp_path, '[metrics]\nlisten = "localhost:9100"\n'), {})
+    assert config.metrics.listen == "localhost:9100"
+    assert load_config(write(tmp_path, ""), {}).metrics.listen is None

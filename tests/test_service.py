@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 from apscheduler.triggers.date import DateTrigger
 from pydantic import SecretStr
 from pytest_httpserver import HTTPServer
@@ -21,6 +25,7 @@ from pipeline.cli import app
 from pipeline.config import Config, DatabaseConfig, NotifyConfig, ReportConfig, ScheduleConfig
 from pipeline.daily import DailyOutcome
 from pipeline.db import Store, create_db_engine, migrate
+from pipeline.metrics import Metrics
 from pipeline.records import CycleSummary
 from pipeline.service import build_scheduler, serve_forever, service_jobs
 
@@ -146,3 +151,51 @@ def test_serve_refuses_an_unusable_notify_url_or_report_directory(tmp_path: Path
     result = CliRunner().invoke(app, ["--config", str(config), "serve"])
     assert result.exit_code == 1
     assert "cannot write reports there" in result.stderr
+
+
+def test_the_cycle_job_records_metrics(tmp_path: Path) -> None:
+    baseline = load_baseline(ROOT / "config" / "baselines" / "bakhmut-2023-01-26.toml")
+    config = Config(database=DatabaseConfig(url=f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    engine = create_db_engine(config.database.url)
+    migrate(engine)
+    with Store(engine) as store:
+        metrics = Metrics(store.database_stats)
+        jobs = service_jobs(
+            config, store, compile_baseline(baseline, config.analysis), baseline, metrics=metrics
+        )
+        jobs.cycle()
+        assert metrics.registry.get_sample_value("newswatch_cycles_total", {"result": "ok"}) == 1
+        assert metrics.registry.get_sample_value("newswatch_db_items") == 0
+    engine.dispose()
+
+
+def test_serve_exposes_metrics_and_rejects_a_bad_address(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a free port for the endpoint
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(
+        app, ["--config", str(ROOT / "config" / "demo.toml"), "serve", "--metrics", "nope"]
+    )
+    assert result.exit_code == 2
+    assert "expected HOST:PORT" in result.stderr
+
+    env = {**os.environ, "NEWSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    command = "from pipeline.cli import main; main()"
+    args = ["--config", str(ROOT / "config" / "demo.toml"), "serve", "--metrics", f"127.0.0.1:{port}"]
+    process = subprocess.Popen([sys.executable, "-c", command, *args], cwd=tmp_path, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        text = ""
+        while 'newswatch_cycles_total{result="ok"} 1.0' not in text:
+            assert time.monotonic() < deadline, f"no finished cycle in /metrics:\n{text}"
+            assert process.poll() is None, "serve exited"
+            time.sleep(0.3)
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except httpx.TransportError:
+                continue
+        assert 'newswatch_fetches_total{outcome="ok"} 3.0' in text
+        assert 'newswatch_db_findings{relation="updates"}' in text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0

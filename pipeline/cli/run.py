@@ -7,6 +7,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from wsgiref.simple_server import WSGIServer
 
 import typer
 
@@ -14,10 +15,12 @@ from pipeline import __version__
 from pipeline.analysis import compile_baseline
 from pipeline.baseline import load_baseline
 from pipeline.cli._shared import app, config_of, matcher_of, open_store, progress_bar, stderr, user_errors
-from pipeline.config import describe_url
+from pipeline.config import describe_url, parse_listen
 from pipeline.cycle import run_cycle
 from pipeline.db.engine import create_db_engine, migrate
+from pipeline.db.store import Store
 from pipeline.errors import ConfigError, NewswatchError
+from pipeline.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +70,15 @@ def run(
 
 
 @app.command()
-def serve(ctx: typer.Context) -> None:
+def serve(
+    ctx: typer.Context,
+    metrics_listen: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics", metavar="HOST:PORT", help="Serve Prometheus /metrics here ([metrics] listen)."
+        ),
+    ] = None,
+) -> None:
     """Run as a service: fetch on schedule, write and send the daily report, stop cleanly on SIGTERM/SIGINT."""
     from pipeline.notify import url_problems
     from pipeline.service import build_scheduler, serve_forever, service_jobs
@@ -81,7 +92,8 @@ def serve(ctx: typer.Context) -> None:
         baseline = load_baseline(config.baseline.file)
         matcher = compile_baseline(baseline, config.analysis)
         store = open_store(config)
-        jobs = service_jobs(config, store, matcher, baseline)
+        metrics, endpoint = _start_metrics(metrics_listen or config.metrics.listen, store)
+        jobs = service_jobs(config, store, matcher, baseline, metrics=metrics)
         count = len(config.notify.urls)
         services = f"; sent through {count} apprise URL{'s' if count != 1 else ''}" if count else ""
         stderr.print(
@@ -93,7 +105,26 @@ def serve(ctx: typer.Context) -> None:
         try:
             serve_forever(build_scheduler(config.schedule, jobs.cycle, jobs.report, at_start=jobs.at_start))
         finally:
+            if endpoint is not None:
+                endpoint.shutdown()
             store.close()
+
+
+def _start_metrics(listen: str | None, store: Store) -> tuple[Metrics | None, WSGIServer | None]:
+    """The metrics object and its /metrics endpoint, or (None, None) when not asked for."""
+    if listen is None:
+        return None, None
+    try:
+        host, port = parse_listen(listen)
+    except ValueError as exc:
+        raise ConfigError(f"--metrics / metrics.listen: {exc} (got {listen!r})") from None
+    metrics = Metrics(store.database_stats)
+    try:
+        endpoint = metrics.serve(host, port)
+    except OSError as exc:
+        raise NewswatchError(f"cannot serve metrics on {listen}: {exc.strerror}") from None
+    stderr.print(f"metrics on http://{listen}/metrics", highlight=False)
+    return metrics, endpoint
 
 
 def _check_writable(directory: Path) -> None:
