@@ -88,8 +88,18 @@ def render_markdown(report: Report) -> str:
     return "\n".join(markdown_lines(report)) + "\n"
 
 
-def render_html(report: Report, *, review_base_url: str | None = None, csrf_token: str | None = None) -> str:
-    """The report as one self-contained HTML page; with `review_base_url`, accept/dismiss forms on each finding."""
+def render_html(
+    report: Report,
+    *,
+    review_base_url: str | None = None,
+    csrf_token: str | None = None,
+    page_head: Markup | None = None,
+    page_nav: Markup | None = None,
+) -> str:
+    """The report as one self-contained HTML page; with `review_base_url`, accept/dismiss forms on each finding.
+
+    `page_head` and `page_nav` are trusted markup a host page adds (the web app's styles and navigation).
+    """
     quiet = [c for c in report.claims if c.count == 0]
     return (
         _environment()
@@ -104,6 +114,8 @@ def render_html(report: Report, *, review_base_url: str | None = None, csrf_toke
             dismissed_count=sum(1 + len(f.copies) for f in report.dismissed),
             review_base_url=review_base_url,
             csrf_token=csrf_token,
+            page_head=page_head or "",
+            page_nav=page_nav or "",
             Status=Status,
         )
     )

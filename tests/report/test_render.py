@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 
 from pipeline.db.rows import StoredFinding
 from pipeline.records import Relation, ReviewState
@@ -218,6 +219,23 @@ def test_html_review_forms_and_claim_links_for_the_web_app() -> None:
     prefixed = render_html(build(hostile()), review_base_url="/app")
     assert 'action="/app/findings/1/accept"' in prefixed
     assert 'href="/app/claims/bakhmut-battle"' in prefixed
+
+
+def test_referrer_policy_and_host_page_additions() -> None:
+    report = build(hostile())
+    referrer = [
+        a["content"]
+        for tag, a in elements(render_html(report))
+        if tag == "meta" and a.get("name") == "referrer"
+    ]
+    assert referrer == ["no-referrer"]  # a file links to news sites and tells them nothing
+    served = render_html(
+        report, review_base_url="", page_head=Markup("<style>.x{}</style>"), page_nav=Markup("<nav>n</nav>")
+    )
+    metas = [a["content"] for tag, a in elements(served) if tag == "meta" and a.get("name") == "referrer"]
+    assert metas == ["same-origin"]  # else the browser posts the review forms with Origin: null
+    assert "<style>.x{}</style>\n</head>" in served
+    assert "<body>\n<nav>n</nav>" in served
 
 
 def test_html_folds_syndicated_copies_with_links_to_each_outlet() -> None:
