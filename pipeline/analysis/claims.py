@@ -35,7 +35,7 @@ from datetime import UTC, datetime, time
 from importlib import resources
 from typing import Any
 
-from pipeline.analysis.events import expulsions, holding_city, possessed, settle_events
+from pipeline.analysis.events import expulsions, holding_city, possessed, pronoun_places, settle_events
 from pipeline.analysis.places import Coreference, PlaceIndex
 from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise_many, with_surface
@@ -65,6 +65,7 @@ class Matcher:
     topic_stems: dict[str, tuple[str, ...]]
     coreference: Coreference  # "the city", "село": a place named earlier in the item
     possessed: dict[str, str]  # light word → event it is right after a place ("Soledar's fall")
+    pronouns: frozenset[str]  # "it", "його": right after an event, the place named last ("still hold it")
 
 
 def _load_cues() -> dict[str, Any]:
@@ -155,6 +156,7 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         topic_stems=topic_stems,
         coreference=coreference,
         possessed=possessed,
+        pronouns=frozenset(normalise(w) for w in _phrases(control.get("pronoun", {}))),
     )
 
 
@@ -174,10 +176,12 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
     places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
     if not places:  # "Russian forces took the city": the one city named earlier in the item
         places = matcher.coreference.find(tokens, named)
-    if not places and not _has_topic(tokens.light, matcher):
+    # "Ukrainian troops still hold it": a pronoun may stand for a place named earlier in the item
+    pronoun = not places and bool(named) and not matcher.pronouns.isdisjoint(tokens.light)
+    if not places and not pronoun and not _has_topic(tokens.light, matcher):
         return None  # nothing of any claim here: most sentences of most items stop at this line
     hits = matcher.lexicon.find(tokens.light)
-    if not places and not any(hit.label.startswith("topic:") for hit in hits):
+    if not places and not pronoun and not any(hit.label.startswith("topic:") for hit in hits):
         return None
     tokens = with_surface(tokens)
     masked: set[int] = set()
@@ -208,6 +212,8 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
             claim.setdefault(value, []).append(cue)
         elif kind == "qty":
             quantities.append(cue)
+    if pronoun or places:
+        places = places + pronoun_places(tokens, places, events, named, matcher.pronouns)
     if not places and not claim:
         return None
     events += possessed(places, tokens, matcher.possessed, masked)

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF002 -- Cyrillic cue words and examples are the data here
+# ruff: noqa: RUF002, RUF003 -- Cyrillic cue words and examples are the data here
 """Control-claim readings beyond one event's change of hands: who is driven out, which events are only
 hypothetical, and disputes that need no event (an alarm called misplaced, an aim called a diversion).
 
@@ -60,6 +60,27 @@ def expelled(claim: ClaimSpec, view: View, event: Cue, pusher: str | None) -> tu
 _AIM = frozenset({"to", "щоб", "чтобы"})
 # "from" right after an expel verb: the side before it is driven out of what follows.
 _FROM = frozenset({"from", "of", "з", "із", "від", "из", "от"})
+
+
+def denier(claim: ClaimSpec, view: View, event: Cue) -> str | None:
+    """The side denying a loss right before it ("Минобороны РФ опровергает потерю X"): it is the loser.
+
+    Sides deny their own losses: "Kyiv denies the fall of X" and "Moscow rejects reports it lost X" both
+    have the speaker as the side that would have lost the place.
+    """
+    clauses = view.tokens.clauses
+    for denial in view.mod("denial"):
+        if not (denial.end <= event.start and clauses[denial.start] == clauses[event.start]):
+            continue
+        # any label: "В Минобороны РФ опровергли" names the speaker after a preposition
+        speakers = [
+            a
+            for a in view.actors
+            if denial.start - 3 <= a.end <= denial.start and a.value in (claim.holder, claim.rival)
+        ]
+        if speakers:
+            return speakers[-1].value
+    return None
 
 
 def place_subject(view: View, place: PlaceHit, event: Cue) -> bool:

@@ -4,6 +4,7 @@
 - `expulsions`: a push/drive/force verb with its particle a few words on ("pushed Ukrainians back",
   "drove Russian units out of") is one *expel* event, whose object is the side driven out; the
   contiguous forms ("forced out", "вибили", "выбили", "вытеснили") come from cues.toml directly;
+- `pronoun_places`: "troops still hold it": an object pronoun after an event names the last place;
 - `holding_city`: "the city" holding in a later clause names the place before it ("Russians storm X,
   but the town holds");
 - `settle_events`: words inside a multi-word actor name are no events, and відбили/отбили repels
@@ -68,6 +69,25 @@ def holding_city(
         )
         if opened:
             found.append(hit)
+    return found
+
+
+def pronoun_places(
+    tokens: Tokens, places: list[PlaceHit], events: list[Cue], named: list[str], pronouns: frozenset[str]
+) -> list[PlaceHit]:
+    """ "Ukrainian troops still hold it", "утримують його": an object pronoun right after an event is a place.
+
+    It stands for the place named last before it in the sentence, else the one named last in the item;
+    found as coreference, so it is the place itself, never a landmark.
+    """
+    light, found = tokens.light, []
+    for event in events:
+        if event.end >= len(light) or light[event.end] not in pronouns:
+            continue
+        before = [h.place_id for h in places if h.end <= event.start]
+        referent = before[-1] if before else (named[-1] if named else None)
+        if referent is not None:
+            found.append(PlaceHit(referent, event.end, event.end + 1, 0.9, "coreference"))
     return found
 
 

@@ -278,6 +278,8 @@ class PlaceIndex:
 
 # "the town" is often said of a city and "the city" of a town; a village is only a village
 _KIND_SIBLING = {"city": "town", "town": "city"}
+# "населенный пункт", "the settlement": any one village, town or city named before, tried all at once
+_SETTLEMENT: tuple[frozenset[str | None], ...] = (frozenset({"village", "town", "city"}),)
 
 
 class Coreference:
@@ -302,8 +304,11 @@ class Coreference:
         return hits
 
     def _referent(self, kind: str, named: Sequence[str]) -> str | None:
-        for wanted in (kind, _KIND_SIBLING.get(kind)):
-            candidates = {p for p in named if self.kinds.get(p) == wanted}
+        rounds = (
+            _SETTLEMENT if kind == "settlement" else (frozenset({kind}), frozenset({_KIND_SIBLING.get(kind)}))
+        )
+        for wanted in rounds:
+            candidates = {p for p in named if self.kinds.get(p) in wanted}
             if len(candidates) == 1:
                 return candidates.pop()
             if candidates:

@@ -235,6 +235,9 @@ def denial_of(view: View, start: int) -> Cue | None:
         # reaching back, a denial stops at an earlier one, which already has its object ("dismissed
         # statements about advances as fabrications": the fabrications are the advances, not an earlier hold)
         back = not any(start < d.start < cue.start for d in view.mod("denial"))
+        # ... nor at an event in a later clause, which is its nearer object: "X stays under Russian control,
+        # and Kyiv's reports of its liberation are untrue" denies the liberation, not the control
+        back = back and not any(start < p < cue.start and clauses[p] != clauses[start] for p in anchors)
         if (follows and start > cue.start and reaches) or (not follows and start < cue.start and back):
             return cue
     return None

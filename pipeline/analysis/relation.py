@@ -96,6 +96,7 @@ from __future__ import annotations
 
 from pipeline.analysis.control import (
     alarm_dispelled,
+    denier,
     expelled,
     hypothetical,
     objective_denied,
@@ -151,6 +152,8 @@ def read(claim: ClaimSpec, view: View) -> Reading | None:
 
 
 _HANDS = frozenset({"gain", "loss", "withdraw", "recapture"})
+# stop words that are also adjectives of pace: right before an advance they describe it, not end it
+_PACE = frozenset({"slow", "slower", "slowest"})
 
 
 def _other(claim: ClaimSpec, side: str | None) -> str | None:
@@ -268,8 +271,10 @@ def _control_event(
             if agent_cue.start >= event.end:  # "fell to Russian forces": the actor after gains it
                 marked = any(event.end <= m.start <= event.end + 1 for m in view.mod("agent_after"))
                 agent = _other(claim, agent) if agent is not None and marked else None
-            elif agent_cue.end < event.start - 1:  # "Kyiv denied the fall of X": a speaker, not the loser
+            elif agent_cue.end < event.start - 1:  # "Kyiv said X fell": a speaker, not the loser
                 agent = None
+        if agent is None:  # "Moscow denies the loss (the surrender) of X": a side denies its own
+            agent = denier(claim, view, event)
         loser = agent or _other(claim, taker)
         new_holder = _other(claim, loser)
         if not captured and loser == claim.rival:
@@ -322,6 +327,8 @@ def _control_event(
             return Relation.CONTRADICTS
         return None
     if kind == "stop":
+        if view.tokens.light[event.start] in _PACE and any(e.start == event.end for e in view.events):
+            return None  # "their slow advance": an adjective of the advance, which goes on
         clauses = view.tokens.clauses
         advancing = any(e.value == "attack" and clauses[e.start] == clauses[event.start] for e in view.events)
         # "the advance slowed after X fell", "after X, Wagner got bogged down": the pace since the capture
@@ -354,5 +361,9 @@ def _control_event(
         if partial:
             reasons.append(f"partial: {quote(partial[0])}")
             return Relation.CONFIRMS
+        if any(c.start == event.start for c in view.mod("supply")):
+            return (
+                Relation.CONFIRMS
+            )  # "Wagner probes the supply routes": the ring is being closed, not closed
         return Relation.UPDATES  # the encirclement is reported complete
     return None

@@ -1,0 +1,133 @@
+# ruff: noqa: RUF001 -- Cyrillic letters are the test data
+"""Control readings of wire copy: own losses denied, supply threats, pace adjectives, wire verbs, pronouns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.analysis import Matcher, analyse, compile_baseline
+from pipeline.baseline import load_baseline
+from pipeline.config import AnalysisSettings
+from pipeline.records import ItemText, Relation
+
+BASELINE = Path(__file__).resolve().parents[2] / "config/baselines/bakhmut-2023-01-26.toml"
+LATER = datetime(2023, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return compile_baseline(load_baseline(BASELINE), AnalysisSettings())
+
+
+def relations(title: str, matcher: Matcher, body: str = "") -> dict[str, Relation]:
+    return {f.claim_id: f.relation for f in analyse(ItemText(title, body, LATER), matcher)}
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        # the holder (Russia) denies its own loss: the capture stands
+        ("Минобороны РФ опровергает потерю Клещеевки", Relation.CONFIRMS),
+        ("В Минобороны РФ опровергли сдачу Клещеевки", Relation.CONFIRMS),
+        ("Moscow denies the loss of Klishchiivka", Relation.CONFIRMS),
+        # Kyiv denies its own loss of a place the baseline says Russia took: disputed
+        ("Kyiv denies the fall of Klishchiivka", Relation.CONTRADICTS),
+    ],
+)
+def test_a_side_denying_a_loss_denies_its_own(title: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)["klishchiivka-taken"] is relation
+
+
+def test_a_denial_with_an_event_in_its_own_clause_does_not_reach_back(matcher: Matcher) -> None:
+    body = (
+        "В ведомстве заявили, что населенный пункт остается под контролем российских войск, "
+        "а сообщения Киева о его освобождении не соответствуют действительности."
+    )
+    found = relations("Клещеевка: позиция Минобороны", matcher, body)
+    assert found["klishchiivka-taken"] is Relation.CONFIRMS
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("Wagner units probe the supply routes of Bakhmut", Relation.CONFIRMS),
+        ("Росіяни намагаються перерізати логістику Бахмута", Relation.CONFIRMS),
+        ("Bakhmut is encircled", Relation.UPDATES),  # the ring closed
+        ("Kyiv: reports that Bakhmut's supply lines are cut are false", Relation.CONTRADICTS),
+    ],
+)
+def test_a_threat_to_supply_lines_is_the_ring_being_closed(
+    title: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)["bakhmut-battle"] is relation
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("Ukrainian units continued their slow advance west of Kreminna", Relation.CONFIRMS),
+        ("The Ukrainian advance near Kreminna slowed", Relation.UPDATES),
+    ],
+)
+def test_slow_before_an_advance_describes_it(title: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)["kreminna-ukrainian-pressure"] is relation
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Ukraine pulls troops out of Vugledar",
+        "Kyiv pulled its forces out of Vuhledar",
+        "Ukrainian troops withdraw from Vuhledar",
+    ],
+)
+def test_wire_withdrawal_verbs_with_an_object(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher)["vuhledar-offensive"] is Relation.UPDATES
+
+
+def test_a_retailer_pulling_products_out_is_nothing(matcher: Matcher) -> None:
+    assert relations("Retailer pulls its products out of Vuhledar shops", matcher) == {}
+
+
+def test_frees_and_secured_change_hands(matcher: Matcher) -> None:
+    assert relations("Ukraine frees Andriyivka south of Bakhmut", matcher) == {
+        "towns-around-bakhmut-captured": Relation.UPDATES
+    }
+    assert relations("Having secured Soledar, Wagner regroups", matcher)["soledar-fell"] is Relation.CONFIRMS
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Battalion commander on Bakhmut", "Despite the shelling our soldiers still hold it."),
+        ("Командир батальйону про Бахмут", "Попри обстріли, наші хлопці й далі утримують його."),
+    ],
+)
+def test_an_object_pronoun_after_an_event_is_the_place_named_last(
+    title: str, body: str, matcher: Matcher
+) -> None:
+    assert relations(title, matcher, body)["bakhmut-battle"] is Relation.CONFIRMS
+
+
+def test_a_pronoun_after_another_verb_is_no_place(matcher: Matcher) -> None:
+    body = "Residents who left the city can register there, and the council will fund it."
+    assert relations("Bakhmut's mayor opens a shelter in Dnipro", matcher, body) == {}
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "Переселенцям з Бахмута видають сертифікати",
+            "Вже понад 800 родин, які втратили житло, подали заяви.",
+        ),
+        ("Семьи из Бахмута получат компенсацию", "Уже 900 семей, которые потеряли жилье, подали заявления."),
+        ("Bakhmut families who lost their homes get flats", "About 600 households have applied so far."),
+        ("Zelensky adviser visits Bakhmut evacuees", "The adviser met families who left the city in spring."),
+    ],
+)
+def test_lost_homes_and_advisers_are_no_findings(title: str, body: str, matcher: Matcher) -> None:
+    assert relations(title, matcher, body) == {}
