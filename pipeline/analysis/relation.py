@@ -58,6 +58,10 @@ back from X", "ВСУ выбили из X"), else the pusher's rival; so the att
 contested place ends its push (updates) even near it. "Pushed back an assault" repels it (a hold), "to push
 them back" is an aim (an attack).
 
+A side denying a loss denies its own ("Минобороны РФ опровергает потерю X": the capture stands), and a
+liberation with no doer is the speaking side's ("освобождение Артемовска, пишут военкоры" is Russia's).
+A threat to the supply lines is the ring being closed, not closed; "slow" right before an advance describes it.
+
 Within a sentence the strongest event wins; a change of hands that updates the claim (captured,
 withdrew, retook) outranks an encirclement or attack reading beside it.
 
@@ -238,6 +242,19 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     )
 
 
+def _liberator(claim: ClaimSpec, view: View, event: Cue) -> str | None:
+    """ "Освобождение Соледара открыло дорогу на запад, пишут военкоры": each side liberates what it takes.
+
+    A liberation with no doer is the side that speaks of it, when the sentence names only that side and
+    does not dispute the event ("Moscow denies the liberation of X" is Kyiv's claimed liberation).
+    """
+    if not any(c.start == event.start for c in view.mod("liberation")):
+        return None
+    if view.mod("denial") or negation_of(view, event.start):
+        return None
+    return _speaker_side(claim, view, None)
+
+
 def _control_event(
     claim: ClaimSpec, view: View, event: Cue, place: PlaceHit, near: bool, reasons: list[str]
 ) -> Relation | None:
@@ -263,7 +280,7 @@ def _control_event(
     ):
         kind = "hold"  # "відбили штурм": an assault beaten back, not a place retaken
     elif kind == "recapture":
-        new_holder = agent or _other(claim, taker)
+        new_holder = agent or _liberator(claim, view, event) or _other(claim, taker)
     elif kind in ("loss", "withdraw"):
         if kind == "withdraw" and modalised(view, event.start):
             return None  # "will not withdraw", "urged to pull out": a decision, not a change of control

@@ -64,6 +64,19 @@ from pipeline.records import Relation
 __all__ = ["assessment", "quantity", "topical"]  # relation.py reads all three kinds from here
 
 
+def _of_attack(view: View, stop: Cue, topic_tokens: set[int]) -> bool:
+    """Is the stop another attack's ("assaults petered out" beside trenches), not the activity's own end?"""
+    clauses = view.tokens.clauses
+    return any(
+        e.value == "attack"
+        and e.start
+        not in topic_tokens  # the claim's own push ("attacks in Zaporizhzhia halted") ends with it
+        and clauses[e.start] == clauses[stop.start]
+        and (0 <= stop.start - e.end <= 5 or 0 <= e.start - stop.end <= 1)
+        for e in view.events
+    )
+
+
 def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) -> bool:
     allowed = claim.actors | {a for a in (claim.actor, claim.source) if a}
     agent = agent_of(view, position, position + 1, passive=False)
@@ -188,6 +201,7 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             and not negation_of(view, e.start)
             and claim.kind == "activity"
             and e.start not in done
+            and not _of_attack(view, e, topic_tokens)
         ]
         if claim.kind == "history" and _background(claim, view, position):
             return None

@@ -8,7 +8,9 @@
    the baseline still stands, so a sentence with change vocabulary ("the push is ending", "no longer",
    "misplaced", «пройшли») that the reading did not rest on, and with no continuity cue ("still",
    "continue", "досі", "по-прежнему") saying the state goes on, is more likely an update or a dispute
-   the rules cannot read than a confirmation: it gives no finding rather than a wrong one.
+   the rules cannot read than a confirmation: it gives no finding rather than a wrong one. For an
+   activity only a change word in a clause of the reading counts ("the city's value is more symbolic, as US
+   officials urge Kyiv to conserve its forces": the advice stands).
 
 Pure: readings in, readings out.
 """
@@ -23,14 +25,25 @@ def weigh(
     readings: list[tuple[ClaimSpec, View, Reading]], min_score: float
 ) -> list[tuple[ClaimSpec, View, Reading]]:
     """The readings of one item that stand (see the module docstring)."""
-    return [r for r in _explain_away(readings, min_score) if not _unexplained_change(r[1], r[2])]
+    return [
+        r
+        for r in _explain_away(readings, min_score)
+        if not _unexplained_change(r[1], r[2], r[0].kind == "activity")
+    ]
 
 
-def _unexplained_change(view: View, reading: Reading) -> bool:
+def _unexplained_change(view: View, reading: Reading, activity: bool) -> bool:
     """A confirmation in a sentence that speaks of a change the reading did not use, and of no continuity."""
     if reading.relation is not Relation.CONFIRMS or view.mod("continuity"):
         return False
-    return any(cue.start not in reading.cues for cue in view.mod("shift"))
+    clauses = view.tokens.clauses
+    own = {clauses[i] for i in reading.cues if i < len(clauses)}
+    # an activity's change word in another clause speaks of something else ("the city's value is more
+    # symbolic, as US officials urge Kyiv to conserve its forces"): the advice still stands
+    return any(
+        cue.start not in reading.cues and (not activity or clauses[cue.start] in own)
+        for cue in view.mod("shift")
+    )
 
 
 # Claims whose reading of a sentence explains a control mention of a place in it: a loss figure

@@ -131,3 +131,23 @@ def test_a_pronoun_after_another_verb_is_no_place(matcher: Matcher) -> None:
 )
 def test_lost_homes_and_advisers_are_no_findings(title: str, body: str, matcher: Matcher) -> None:
     assert relations(title, matcher, body) == {}
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        ("Военкоры: освобождение Артемовска завершено", "bakhmut-battle", Relation.UPDATES),
+        (
+            "Russian war bloggers say the liberation of Soledar opened the road west",
+            "soledar-fell",
+            Relation.CONFIRMS,
+        ),
+        ("Звільнення Кліщіївки підтвердили у ЗСУ", "klishchiivka-taken", Relation.UPDATES),
+        # a denied liberation is the other side's claim
+        ("Moscow denies the liberation of Klishchiivka", "klishchiivka-taken", Relation.CONFIRMS),
+    ],
+)
+def test_a_liberation_with_no_doer_is_the_speaking_sides(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation

@@ -176,3 +176,65 @@ def test_reinforcing_while_refusing_a_withdrawal_settles_it(title: str, matcher:
 )
 def test_an_assessment_repeated_or_closed(title: str, relation: Relation, matcher: Matcher) -> None:
     assert relations(title, matcher)["isw-defence-sound"] is relation
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        # another side's attack that stalls at the lines: the lines hold
+        ("Ukrainian assaults stall in front of Russia's trench lines in the south", Relation.CONFIRMS),
+        ("Атаки ВСУ захлебнулись у российских укреплений на юге", Relation.CONFIRMS),
+        ("Russia halts work on its trench lines", Relation.UPDATES),  # the activity's own end
+    ],
+)
+def test_a_stop_of_another_attack_is_no_end_of_the_activity(
+    title: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)["russian-fortifications"] is relation
+
+
+def test_the_claims_own_attack_still_ends_with_its_stop(matcher: Matcher) -> None:
+    title = "Russian attacks in the Zaporizhzhia region have petered out while crews dig new trench lines"
+    assert relations(title, matcher) == {
+        "zaporizhzhia-offensive": Relation.UPDATES,
+        "russian-fortifications": Relation.CONFIRMS,
+    }
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("The final group of Ukrainian tank crews completes its course in Germany", Relation.UPDATES),
+        ("Последняя группа украинских экипажей завершила обучение в Польше", Relation.UPDATES),
+        ("Ukrainian brigades trained in Britain head for the front", Relation.UPDATES),
+        ("Another group of Ukrainian crews completes training in Germany", Relation.CONFIRMS),
+    ],
+)
+def test_the_last_group_through_the_course_ends_the_programme(
+    title: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)["troops-trained-in-europe"] is relation
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Pentagon officials urge Kyiv to conserve its troops rather than hold Bakhmut at any price",
+        "У Пентагоні радять Києву зберегти війська, а не тримати Бахмут будь-якою ціною",
+        # a change word in another clause speaks of something else
+        "Washington calls Bakhmut mostly symbolic, as US officials urge Kyiv to pull its troops out",
+    ],
+)
+def test_advice_to_conserve_forces_is_withdrawal_advice(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher) == {"us-advises-withdrawal": Relation.CONFIRMS}
+
+
+def test_conserving_power_is_no_advice(matcher: Matcher) -> None:
+    assert relations("Kyiv residents urged to conserve power as strikes hit plants", matcher) == {}
+
+
+@pytest.mark.parametrize(
+    "title", ["ISW: the defence of Bakhmut did its job", "ISW: оборона Бахмута выполнила свою задачу"]
+)
+def test_a_judgement_that_did_its_job_is_at_its_end(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher)["isw-defence-sound"] is Relation.UPDATES
