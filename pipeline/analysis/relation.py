@@ -210,8 +210,10 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             continue  # driven out of the place named after it; "a club from X forced out of the cup" is not
         near = is_near(view, place)
         landmark = place.place_id in claim.near and place.place_id not in claim.places
-        if landmark and (not near or _relative_of(view, place, event)):
-            continue  # "near Bakhmut, which Russia captured": the landmark's own news, not the villages'
+        if landmark and (not near or _relative_of(view, place, event) or event.value == "expel"):
+            # "near Bakhmut, which Russia captured": the landmark's own news, not the villages'; "pushed
+            # Russians back near X" moves a line, it names no village changing hands
+            continue
         if near and place.place_id in claim.places and claim.status != "captured":
             others = any(h.place_id not in claim.places for h in view.places)
             if others or event.value not in ("attack", "stop", "expel"):

@@ -235,10 +235,11 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
         elif (retold := _retold(view, position)) is not None:
             # "officials who earlier urged X now back Y": a stance retold is no new confirmation, a turn updates
             turn = view.mod("change") + view.mod("shift")
-            if not turn:
+            if not turn and denial_of(view, position) is None:
                 return None
-            relation = Relation.UPDATES
-            reasons += [f"retold: {quote(retold)}", f"change: {quote(turn[0])}"]
+            # "denied reports that Washington had advised Kyiv to leave": the retold stance disputed (flipped below)
+            relation = Relation.UPDATES if turn else Relation.CONFIRMS
+            reasons += [f"retold: {quote(retold)}"] + ([f"change: {quote(turn[0])}"] if turn else [])
             explicit = 0.15
     disputed = False
     called_false = [d for d in view.mod("dispute") if not negation_of(view, d.start)]

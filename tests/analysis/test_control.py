@@ -151,3 +151,34 @@ def test_a_liberation_with_no_doer_is_the_speaking_sides(
     title: str, claim: str, relation: Relation, matcher: Matcher
 ) -> None:
     assert relations(title, matcher)[claim] is relation
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        (
+            "ISW: Russian forces are unlikely to encircle Bakhmut in the near term",
+            "bakhmut-battle",
+            Relation.CONTRADICTS,
+        ),
+        (
+            "Аналитики: окружить Авдеевку российским войскам вряд ли удастся",
+            "avdiivka-partially-surrounded",
+            Relation.CONTRADICTS,
+        ),
+        (
+            "Bakhmut's encirclement is unlikely, Ukrainian officers say",
+            "bakhmut-battle",
+            Relation.CONTRADICTS,
+        ),
+    ],
+)
+def test_an_unlikely_event_is_disputed(title: str, claim: str, relation: Relation, matcher: Matcher) -> None:
+    assert relations(title, matcher)[claim] is relation
+
+
+def test_a_line_pushed_back_near_a_landmark_names_no_village(matcher: Matcher) -> None:
+    found = relations("Ukrainian units pushed Russian troops back near Bakhmut's southern flank", matcher)
+    assert "towns-around-bakhmut-captured" not in found
+    recaptured = relations("Ukraine recaptured several villages near Bakhmut, the army said", matcher)
+    assert recaptured["towns-around-bakhmut-captured"] is Relation.UPDATES

@@ -238,3 +238,23 @@ def test_conserving_power_is_no_advice(matcher: Matcher) -> None:
 )
 def test_a_judgement_that_did_its_job_is_at_its_end(title: str, matcher: Matcher) -> None:
     assert relations(title, matcher)["isw-defence-sound"] is Relation.UPDATES
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "A senior US official denied reports that Washington had advised Kyiv to leave Bakhmut",
+            {"us-advises-withdrawal": Relation.CONTRADICTS},
+        ),
+        (
+            "US officials have urged Ukraine to consider pulling back from Bakhmut, CNN reported",
+            {"us-advises-withdrawal": Relation.CONFIRMS},
+        ),
+        ("US officials who had advised Kyiv to leave Bakhmut toured a Ukrainian factory", {}),
+    ],
+)
+def test_a_retold_stance_gives_nothing_unless_denied(
+    title: str, expected: dict[str, Relation], matcher: Matcher
+) -> None:
+    assert relations(title, matcher) == expected
