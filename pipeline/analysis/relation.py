@@ -1,4 +1,4 @@
-# ruff: noqa: RUF002 -- Cyrillic examples and cue words are the data here
+# ruff: noqa: RUF001, RUF002 -- Cyrillic examples and cue words are the data here
 """Reading one sentence against one claim: confirms, updates or contradicts — or nothing.
 
 `read` dispatches on the claim's kind; control claims are decided here (expulsions, hypotheses and the
@@ -244,6 +244,15 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     )
 
 
+def _inside(view: View, place: PlaceHit, event: Cue) -> bool:
+    """Is the event inside the place, named right after it ("fighting in X", "бої в X")?"""
+    light = view.tokens.light
+    return event.end <= place.start and place.start > 0 and light[place.start - 1] in _IN
+
+
+_IN = frozenset({"in", "inside", "у", "в", "во"})
+
+
 def _liberator(claim: ClaimSpec, view: View, event: Cue) -> str | None:
     """ "Освобождение Соледара открыло дорогу на запад, пишут военкоры": each side liberates what it takes.
 
@@ -340,6 +349,9 @@ def _control_event(
         if not captured:
             return Relation.CONFIRMS
         if agent == claim.rival and not near:
+            if continuity and _inside(view, place, event):
+                reasons.append(f"continuity: {quote(continuity[0])}")
+                return Relation.CONTRADICTS  # "its troops are still fighting in X": the place never fell
             return Relation.UPDATES
         if agent is None and continuity and not near:
             reasons.append(f"continuity: {quote(continuity[0])}")

@@ -182,3 +182,26 @@ def test_a_line_pushed_back_near_a_landmark_names_no_village(matcher: Matcher) -
     assert "towns-around-bakhmut-captured" not in found
     recaptured = relations("Ukraine recaptured several villages near Bakhmut, the army said", matcher)
     assert recaptured["towns-around-bakhmut-captured"] is Relation.UPDATES
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        ("Українські військові продовжують утримувати Бахмут", "bakhmut-battle", Relation.CONFIRMS),
+        ("Наші підрозділи здатні й далі тримати Сіверськ", "siversk-objective", Relation.CONFIRMS),
+        ("Russia wants to capture Bakhmut before spring", "bakhmut-battle", Relation.CONFIRMS),  # an aim
+        (
+            "Ukraine's military said its troops were still fighting in Soledar",
+            "soledar-fell",
+            Relation.CONTRADICTS,
+        ),
+    ],
+)
+def test_infinitive_holds_aims_and_fighting_inside(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation
+
+
+def test_attacks_near_a_captured_place_are_no_finding(matcher: Matcher) -> None:
+    assert relations("Ukrainian units attack Russian positions near Soledar", matcher) == {}
