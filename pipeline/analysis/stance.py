@@ -170,6 +170,9 @@ def assessment(claim: ClaimSpec, view: View) -> Reading | None:
     disputes, changes = view.mod("denial"), view.mod("change")
     if found is None and not (places and (disputes or changes)):
         return None  # without the topic, only "<source> is wrong / has revised its view on <place>"
+    if found is None and any(denial_of(view, e.start) for e in view.events):
+        return None  # "ISW: Russian claims of capturing X are premature": the source disputes an event
+
     reasons = found[1] if found is not None else []
     reasons.append(f"source: {quote(sources[0])} → {claim.source}")
     positive, negative = view.mod("stance_positive"), view.mod("stance_negative")

@@ -258,3 +258,17 @@ def test_a_retold_stance_gives_nothing_unless_denied(
     title: str, expected: dict[str, Relation], matcher: Matcher
 ) -> None:
     assert relations(title, matcher) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("ISW: Russian claims of capturing Bakhmut are premature", {"bakhmut-battle": Relation.CONFIRMS}),
+        ("ISW: заяви росіян про захоплення Бахмута передчасні", {"bakhmut-battle": Relation.CONFIRMS}),
+        ("Retired general: the ISW is wrong about Bakhmut", {"isw-defence-sound": Relation.CONTRADICTS}),
+    ],
+)
+def test_a_source_disputing_an_event_is_no_judgement_of_its_own(
+    title: str, expected: dict[str, Relation], matcher: Matcher
+) -> None:
+    assert relations(title, matcher) == expected
