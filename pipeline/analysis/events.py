@@ -105,11 +105,15 @@ def settle_events(events: list[Cue], actors: list[Cue], mods: dict[str, list[Cue
     """Drop event readings a sentence rules out.
 
     - a cue inside a multi-word actor name is a name, not an event: "Сили оборони", "Defence Forces";
+    - a hold word right before an occasion holds the occasion: "holds an exhibition", "held talks";
     - a word that is both "hold" and "recapture" (відбили, отбили) repels when an attack or an attempt
       follows ("відбили штурм", "відбили спробу") and retakes otherwise when a place follows.
     """
     names = [(a.start, a.end) for a in actors if a.end - a.start > 1]
     kept = [e for e in events if not any(s <= e.start and e.end <= t for s, t in names)]
+    # "holds an exhibition", "held talks": an occasion right after a hold word is what is held
+    occasions = {c.start for c in mods.get("occasion", [])}
+    kept = [e for e in kept if e.value != "hold" or not ({e.end, e.end + 1, e.end + 2} & occasions)]
     attacks = {e.start for e in kept if e.value == "attack"} | {c.start for c in mods.get("partial", [])}
     both = {e.start for e in kept if e.value == "hold"} & {e.start for e in kept if e.value == "recapture"}
     if not both:

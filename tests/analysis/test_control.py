@@ -205,3 +205,17 @@ def test_infinitive_holds_aims_and_fighting_inside(
 
 def test_attacks_near_a_captured_place_are_no_finding(matcher: Matcher) -> None:
     assert relations("Ukrainian units attack Russian positions near Soledar", matcher) == {}
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Kreminna-born painter holds an exhibition in Lviv", {}),
+        ("Vuhledar council held a session in exile to approve its budget", {}),
+        ("Marines still hold their positions in Vuhledar", {"vuhledar-offensive": Relation.CONFIRMS}),
+    ],
+)
+def test_an_occasion_held_is_no_place_held(
+    title: str, expected: dict[str, Relation], matcher: Matcher
+) -> None:
+    assert relations(title, matcher) == expected
