@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.baseline import Baseline
 from pipeline.config import Config, ScheduleConfig, url_scheme
-from pipeline.db.store import Store
+from pipeline.db.store import Store, StoredFinding
 from pipeline.notify import Message, NotifyOutcome, send_report
 from pipeline.records import Relation
 from pipeline.report import Report, Window, build_report
@@ -79,7 +79,9 @@ def run_daily_report(
     day, window = daily_window(config.schedule, now)
     findings = store.findings(window.since, until=window.until)
     items = store.count_items(window.since, window.until)
-    report = build_report(baseline, findings, window=window, items=items, generated=now)
+    report = build_report(
+        baseline, findings, window=window, items=items, generated=now, late=found_late(store, window)
+    )
     directory = config.report.directory
     files = tuple(
         write_atomic(directory / f"{day.isoformat()}.{fmt}", render(report, fmt))
@@ -106,6 +108,12 @@ def run_daily_report(
     notified = send_report(message, config.notify, sleep=sleep)
     _settle(pending_path(directory, day), message, notified, attempts=1)
     return DailyOutcome(day, window, files, len(report.findings), notified, resent)
+
+
+def found_late(store: Store, window: Window) -> list[StoredFinding]:
+    """Findings first found in the window on items published before it (a story a feed carried late)."""
+    changed = store.findings(until=window.since, found_since=window.since)
+    return [f for f in changed if window.since <= f.created < window.until]
 
 
 def _worker_name() -> str:

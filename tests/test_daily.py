@@ -152,6 +152,34 @@ def test_writes_each_format_for_the_window(tmp_path: Path, store: Store, baselin
     assert "Report 2" in (directory / "2023-02-02.html").read_text(encoding="utf-8")
 
 
+def test_a_story_carried_late_is_reported_apart_not_lost(
+    tmp_path: Path, store: Store, baseline: Baseline
+) -> None:
+    # Published 06:50 on the 1st (yesterday's window) but only fetched and analysed at 09:00:
+    # no window on publication time holds it, so the next report lists it as reported late.
+    published, found = datetime(2023, 2, 1, 6, 50, tzinfo=UTC), datetime(2023, 2, 1, 9, 0, tzinfo=UTC)
+    item = NewItem(
+        canonical_url="https://wire.example/late",
+        url="https://wire.example/late",
+        guid="late",
+        title="Late wire copy",
+        summary="s",
+        published=published,
+        content_hash="late",
+    )
+    (stored,) = store.add_items("wire", [item], now=found)
+    finding = Finding("soledar-fell", Relation.CONTRADICTS, ("Soledar",), "Evidence.", 0.9, ())
+    store.save_findings(stored.id, [finding], now=found)
+    add_finding(store, 2, datetime(2023, 1, 31, 12, 0, tzinfo=UTC), "bakhmut-battle", Relation.UPDATES)  # old
+
+    run_daily_report(make_config(tmp_path), store, baseline, now=NOW, sleep=no_sleep)
+
+    data = json.loads((tmp_path / "reports" / "2023-02-02.json").read_text(encoding="utf-8"))
+    assert data["findings"] == []
+    assert [f["item"]["title"] for f in data["late"]] == ["Late wire copy"]
+    assert "## Reported late" in (tmp_path / "reports" / "2023-02-02.md").read_text(encoding="utf-8")
+
+
 def test_an_empty_window_still_writes_a_report_that_says_so(
     tmp_path: Path, store: Store, baseline: Baseline
 ) -> None:

@@ -13,6 +13,7 @@ import typer
 
 from pipeline.baseline import load_baseline
 from pipeline.cli._shared import app, config_of, open_store, parse_date, user_errors
+from pipeline.daily import found_late
 from pipeline.errors import ConfigError, NewswatchError
 from pipeline.report import build_report, report_window
 from pipeline.report.render import render
@@ -58,7 +59,8 @@ def report(
         with open_store(config) as store:
             findings = store.findings(window.since, until=window.until)
             items = store.count_items(window.since, window.until)
-        built = build_report(baseline, findings, window=window, items=items, generated=now)
+            late = found_late(store, window)
+        built = build_report(baseline, findings, window=window, items=items, generated=now, late=late)
         text = render(built, fmt.value)
         if out is None:
             typer.echo(text, nl=False)

@@ -134,6 +134,7 @@ class Report:
     claims: tuple[ClaimReport, ...]  # changed first (contradicted, updated), then baseline order
     findings: tuple[FindingView, ...]  # not dismissed, newest first, unfolded (for JSON)
     dismissed: tuple[FindingView, ...]  # listed apart, newest first, folded
+    late: tuple[FindingView, ...]  # found in the window on items published before it; apart, folded
     by_relation: tuple[tuple[Relation, int], ...]
     places: tuple[PlaceStatus, ...]
 
@@ -184,9 +185,20 @@ def build_report(
     window: Window,
     items: int,
     generated: datetime,
+    late: Sequence[StoredFinding] = (),
 ) -> Report:
-    """The report for the window's findings (dismissed ones kept apart, out of every status)."""
+    """The report for the window's findings (dismissed ones kept apart, out of every status).
+
+    `late`: findings first found in the window on items published before it (a feed that
+    carries a story a day late); listed apart, so that no report silently misses them, and out
+    of the statuses, which follow publication order.
+    """
     inside = [f for f in findings if window.since <= f.published < window.until]
+    late_kept = sorted(
+        (f for f in late if f.published < window.since and f.review_state is not ReviewState.DISMISSED),
+        key=lambda f: (f.published, f.id),
+        reverse=True,
+    )
     inside.sort(key=lambda f: (f.published, f.id), reverse=True)
     kept = [f for f in inside if f.review_state is not ReviewState.DISMISSED]
     dismissed = [f for f in inside if f.review_state is ReviewState.DISMISSED]
@@ -223,6 +235,7 @@ def build_report(
         claims=tuple(report for _, _, report in sorted(claims, key=lambda c: c[:2])),
         findings=tuple(views[f.id] for f in kept),
         dismissed=tuple(finding_views(dismissed)),
+        late=tuple(finding_views(late_kept)),
         by_relation=_relations(f.relation for f in kept),
         places=_places(baseline, kept),
     )

@@ -82,6 +82,14 @@ def markdown_lines(report: Report) -> Iterator[str]:
         yield ""
         yield from (f"- `{c.claim_id}` ({c.status.value}): {md_escape(c.text)}" for c in quiet)
         yield ""
+    if report.late:
+        yield "## Reported late"
+        yield ""
+        yield "Found in this window on reports published before it; not in the counts or the claims' status."
+        yield ""
+        for finding in report.late:
+            yield from _finding(finding, claim=True)
+        yield ""
     if report.dismissed:
         yield "## Dismissed findings"
         yield ""

@@ -53,11 +53,13 @@ def report_dict(report: Report) -> dict[str, Any]:
             for c in report.claims
         ],
         "dismissed": [finding_dict(f) for f in _with_copies(report.dismissed)],
+        "late": [finding_dict(f) for f in _with_copies(report.late)],
         "stats": {
             "items": report.items,
             "findings": len(report.findings),
             "by_relation": {relation.value: n for relation, n in report.by_relation},
             "dismissed": sum(1 + len(f.copies) for f in report.dismissed),
+            "late": sum(1 + len(f.copies) for f in report.late),
         },
     }
 

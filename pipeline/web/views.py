@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from pipeline.baseline import Baseline
+from pipeline.daily import found_late
 from pipeline.db.store import Store
 from pipeline.records import ReviewState
 from pipeline.report import build_report, claim_statuses, finding_views, report_window
@@ -67,7 +68,8 @@ class Pages:
             raise HTTPException(400, str(exc)) from None
         findings = site.store.findings(window.since, until=window.until)
         items = site.store.count_items(window.since, window.until)
-        report = build_report(site.baseline, findings, window=window, items=items, generated=now)
+        late = found_late(site.store, window)
+        report = build_report(site.baseline, findings, window=window, items=items, generated=now, late=late)
         nav = site.templates.get_template("_nav.html.j2").render(self._common())
         html = render_html(
             report,

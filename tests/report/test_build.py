@@ -137,6 +137,22 @@ def test_dismissed_findings_are_out_of_status_and_counts_but_listed_apart() -> N
     assert dict(report.by_relation)[Relation.CONTRADICTS] == 0
 
 
+def test_late_findings_are_listed_apart_and_out_of_status() -> None:
+    april = datetime(2023, 4, 28, tzinfo=UTC)
+    late = [
+        stored(5, relation=Relation.CONTRADICTS, published=april),
+        stored(
+            6, claim_id="soledar-fell", published=april + timedelta(hours=1), review=ReviewState.DISMISSED
+        ),
+        stored(7, published=T0),  # published inside the window: not late, whatever the caller says
+    ]
+    report = build_report(bakhmut(), [stored(1, published=T0)], window=MAY, items=1, generated=NOW, late=late)
+    assert [f.id for f in report.late] == [5]
+    assert [f.id for f in report.findings] == [1]
+    assert claim(report, "bakhmut-battle").status is Status.UPDATED  # from finding 1, not the late 5
+    assert dict(report.by_relation)[Relation.CONTRADICTS] == 0
+
+
 def test_accepted_findings_count_like_pending_ones() -> None:
     report = build([stored(1, relation=Relation.CONTRADICTS, review=ReviewState.ACCEPTED)])
     assert claim(report, "bakhmut-battle").status is Status.CONTRADICTED

@@ -53,6 +53,7 @@ def test_window_edges_on_published_time_with_until_inclusive(tmp_path: Path, dat
         "findings": 1,
         "by_relation": {"confirms": 0, "updates": 1, "contradicts": 0},
         "dismissed": 0,
+        "late": 0,
     }
     assert report_json(config, "--until", "2023-05-20")["findings"] == day["findings"]
     three_days = report_json(config, "--since", "2023-05-19", "--until", "2023-05-21")

@@ -124,6 +124,7 @@ def test_json_has_the_documented_shape() -> None:
         "findings": 2,
         "by_relation": {"confirms": 0, "updates": 2, "contradicts": 0},
         "dismissed": 1,
+        "late": 0,
     }
 
 
@@ -219,6 +220,27 @@ def test_html_review_forms_and_claim_links_for_the_web_app() -> None:
     prefixed = render_html(build(hostile()), review_base_url="/app")
     assert 'action="/app/findings/1/accept"' in prefixed
     assert 'href="/app/claims/bakhmut-battle"' in prefixed
+
+
+def test_late_findings_have_their_own_section_in_every_format() -> None:
+    april = datetime(2023, 4, 28, tzinfo=UTC)
+    report = build_report(
+        bakhmut(),
+        [],
+        window=Window(T0 - timedelta(days=1), T0 + timedelta(days=1)),
+        items=0,
+        generated=T0 + timedelta(days=1),
+        late=[stored(9, published=april, title="Late wire copy")],
+    )
+    data = json.loads(render_json(report))
+    assert [f["id"] for f in data["late"]] == [9]
+    assert data["stats"]["late"] == 1
+    assert data["findings"] == []
+    markdown = render_markdown(report)
+    assert "## Reported late" in markdown
+    assert "Late wire copy" in markdown[markdown.index("## Reported late") :]
+    html = render_html(report)
+    assert 'id="finding-9"' in html[html.index('<section class="late"') :]
 
 
 def test_referrer_policy_and_host_page_additions() -> None:
