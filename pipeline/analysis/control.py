@@ -1,4 +1,4 @@
-# ruff: noqa: RUF002, RUF003 -- Cyrillic cue words and examples are the data here
+# ruff: noqa: RUF001, RUF002, RUF003 -- Cyrillic cue words and examples are the data here
 """Control-claim readings beyond one event's change of hands: who is driven out, which events are only
 hypothetical, and disputes that need no event (an alarm called misplaced, an aim called a diversion).
 
@@ -92,11 +92,25 @@ def place_subject(view: View, place: PlaceHit, event: Cue) -> bool:
 
 
 def hypothetical(view: View, event: Cue) -> bool:
-    """Is the event inside a conditional ("if X falls", "у разі загрози оточення"): after its cue, same clause?"""
+    """Is the event a hypothesis: inside a conditional ("if X falls", "у разі загрози оточення"), or a change of
+    hands named as the subject of "would/could" ("X's fall would not change the war", "падение X стало бы")?"""
     clauses = view.tokens.clauses
-    return any(
+    if any(
         c.end <= event.start and clauses[c.start] == clauses[event.start] for c in view.mod("conditional")
+    ):
+        return True
+    light = view.tokens.light
+    # ... or its object: "падіння X означало б втрату вузла", "would mean the loss of"
+    return event.value in _HANDS and any(
+        (0 <= c.start - event.end <= 3 or 0 <= event.start - c.end <= 2)
+        and clauses[c.start] == clauses[event.start]
+        and not _AND.intersection(light[min(event.end, c.end) : max(event.start, c.start)])
+        for c in view.mod("would")
     )
+
+
+_HANDS = frozenset({"gain", "loss", "withdraw", "recapture"})
+_AND = frozenset({"and", "і", "й", "та", "и", "but", "але", "но"})
 
 
 def alarm_dispelled(claim: ClaimSpec, view: View, own: list[PlaceHit]) -> Reading | None:

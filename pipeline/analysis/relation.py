@@ -156,6 +156,8 @@ def read(claim: ClaimSpec, view: View) -> Reading | None:
 
 
 _HANDS = frozenset({"gain", "loss", "withdraw", "recapture"})
+# what a landmark ("villages near X") speaks through: a change of hands or an attack around it
+_LANDMARK = frozenset({"gain", "loss", "withdraw", "recapture", "attack"})
 # stop words that are also adjectives of pace: right before an advance they describe it, not end it
 _PACE = frozenset({"slow", "slower", "slowest"})
 
@@ -210,9 +212,9 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             continue  # driven out of the place named after it; "a club from X forced out of the cup" is not
         near = is_near(view, place)
         landmark = place.place_id in claim.near and place.place_id not in claim.places
-        if landmark and (not near or _relative_of(view, place, event) or event.value == "expel"):
+        if landmark and (not near or _relative_of(view, place, event) or event.value not in _LANDMARK):
             # "near Bakhmut, which Russia captured": the landmark's own news, not the villages'; "pushed
-            # Russians back near X" moves a line, it names no village changing hands
+            # Russians back near X", "repelled attacks near X" name no village changing hands
             continue
         if near and place.place_id in claim.places and claim.status != "captured":
             others = any(h.place_id not in claim.places for h in view.places)

@@ -219,3 +219,29 @@ def test_an_occasion_held_is_no_place_held(
     title: str, expected: dict[str, Relation], matcher: Matcher
 ) -> None:
     assert relations(title, matcher) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Bakhmut's fall would not change the course of the war, US defence chief says", {}),
+        ("Аналітик: падіння Бахмута означало б втрату важливого вузла", {}),
+        (
+            "Bakhmut has fallen and could become a base for Russian attacks",
+            {"bakhmut-battle": Relation.UPDATES},
+        ),
+    ],
+)
+def test_a_change_of_hands_before_would_is_supposed(
+    title: str, expected: dict[str, Relation], matcher: Matcher
+) -> None:
+    assert relations(title, matcher) == expected
+
+
+def test_a_landmark_speaks_only_through_changes_of_hands_and_attacks(matcher: Matcher) -> None:
+    assert relations("Ukraine says it repelled attacks near Bakhmut", matcher) == {
+        "bakhmut-battle": Relation.CONFIRMS
+    }
+    assert relations("Вагнеровцы заняли несколько сел под Артемовском", matcher) == {
+        "towns-around-bakhmut-captured": Relation.CONFIRMS
+    }
