@@ -309,6 +309,14 @@ def modalised(view: View, start: int, decision: bool = True, skip: frozenset[int
     )
 
 
+def part_given_up(view: View, event: Cue) -> bool:
+    """Is the withdrawal from a part only ("withdrew from several positions in X", "вышли из нескольких позиций")?"""
+    clauses = view.tokens.clauses
+    return event.value == "withdraw" and any(
+        0 <= c.start - event.end <= 2 and clauses[c.start] == clauses[event.start] for c in view.mod("part")
+    )
+
+
 def attempted(view: View, start: int) -> Cue | None:
     clauses = view.tokens.clauses
     for cue in view.mod("partial"):

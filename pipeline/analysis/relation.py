@@ -122,6 +122,7 @@ from pipeline.analysis.reading import (
     modalised,
     nearest_place,
     negation_of,
+    part_given_up,
     place_reasons,
     quote,
 )
@@ -294,6 +295,9 @@ def _control_event(
         kind = "hold"  # "відбили штурм": an assault beaten back, not a place retaken
     elif kind == "recapture":
         new_holder = agent or _liberator(claim, view, event) or _other(claim, taker)
+    elif kind == "withdraw" and part_given_up(view, event) and not modalised(view, event.start):
+        kind = "attack"  # "pulled back from several positions in X": the fight for X goes on
+        reasons.append("partial: a part given up")
     elif kind in ("loss", "withdraw"):
         if kind == "withdraw" and modalised(view, event.start):
             return None  # "will not withdraw", "urged to pull out": a decision, not a change of control

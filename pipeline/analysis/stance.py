@@ -28,8 +28,10 @@ from pipeline.analysis.reading import (
     denial_of,
     flip,
     is_near,
+    modalised,
     nearest_place,
     negation_of,
+    part_given_up,
     place_reasons,
     quote,
 )
@@ -51,7 +53,14 @@ def topic_position(claim: ClaimSpec, view: View) -> tuple[int, list[str]] | None
         positions.append(hits[0].start)
         reasons.append(f"topic: {quote(hits[0])}")
     if claim.topic_cues:
-        cues = [e for e in view.events if e.value in claim.topic_cues and at_claim_place(claim, view, e)]
+        cues = [
+            e
+            for e in view.events
+            if e.value in claim.topic_cues
+            and at_claim_place(claim, view, e)
+            # a part given up is no pull-out from the place; weighing one still speaks of it
+            and not (part_given_up(view, e) and not modalised(view, e.start))
+        ]
         # "all options on the table for X": the claim's own confirm phrase at its place stands for the event
         cues = cues or [
             c for c in view.claim.get(f"{claim.id}:confirm", []) if at_claim_place(claim, view, c)

@@ -245,3 +245,27 @@ def test_a_landmark_speaks_only_through_changes_of_hands_and_attacks(matcher: Ma
     assert relations("Вагнеровцы заняли несколько сел под Артемовском", matcher) == {
         "towns-around-bakhmut-captured": Relation.CONFIRMS
     }
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "Ukrainian troops withdrew from several positions in Bakhmut",
+            {"bakhmut-battle": Relation.CONFIRMS},
+        ),
+        ("ВСУ вышли из нескольких кварталов Артемовска", {"bakhmut-battle": Relation.CONFIRMS}),
+        (
+            "Ukrainian units withdraw from the last positions inside Bakhmut",
+            {"bakhmut-battle": Relation.UPDATES, "ukraine-may-withdraw-bakhmut": Relation.UPDATES},
+        ),
+        (
+            "Kyiv weighs a tactical retreat from parts of Bakhmut",
+            {"ukraine-may-withdraw-bakhmut": Relation.CONFIRMS},
+        ),
+    ],
+)
+def test_a_withdrawal_from_part_of_a_place_is_no_pull_out(
+    title: str, expected: dict[str, Relation], matcher: Matcher
+) -> None:
+    assert relations(title, matcher) == expected
