@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+import multiprocessing
+import os
+import time
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -23,11 +27,12 @@ from pipeline.analysis import Matcher, analyse
 from pipeline.config import Config, FetchSettings
 from pipeline.db.store import NewItem, Store, StoredItem
 from pipeline.db.worker import Worker
-from pipeline.dedupe import StoryCandidate, canonical_url, content_hash, find_syndicated, story_text
+from pipeline.dedupe import StoryCandidate, canonical_url, content_hash, story_text
 from pipeline.errors import FetchError
 from pipeline.fetch import failure_backoff, fetch_feed, make_client
 from pipeline.parse import parse_feed
-from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText, ParsedItem
+from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText, ParsedFeed, ParsedItem
+from pipeline.storyindex import StoryIndex
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,8 @@ LEASE_MARGIN = timedelta(minutes=10)
 # Items analysed per transaction: long enough to amortise the commit, short enough that the
 # batch's row locks (and SQLite's write lock) are held for well under a second.
 ANALYSIS_BATCH = 100
+# Below this many feeds a cycle parses in a thread: starting a process pool (~0.5 s) costs more.
+PARSE_POOL_MIN_FEEDS = 32
 
 
 class Progress(Protocol):
@@ -60,6 +67,7 @@ class _FeedOutcome:
     status: str  # ok | not_modified | failed
     new_items: int
     duplicate_stories: int
+    error: str | None = None  # "feed: message" when it failed
 
 
 def run_cycle(
@@ -81,41 +89,70 @@ def run_cycle(
     progress = progress or _NoProgress()
     with store.worker() as worker:
         store.sync_feeds(config.feeds)
-        feeds, skipped = _claim(worker, config, now=now, only_due=only_due)
-        progress.start("fetch", len(feeds))
-        results = asyncio.run(fetch_all(feeds, config.fetch, on_done=lambda _: progress.advance("fetch")))
-        candidates = _story_candidates(store, now)
-        outcomes = [
-            _store_feed(result, store, config, candidates, now=now, failures=feed.consecutive_failures)
-            for feed, result in zip(feeds, results, strict=True)
-        ]
+        claimer = _Claimer(worker, config, now=now, only_due=only_due)
+        expected = len(store.feed_states(claimer.names, due_before=now if only_due else None))
+        first = claimer.next()
+        logger.info(
+            "cycle started",
+            extra={
+                "feeds": expected,
+                "claimed": len(first),
+                "only_due": only_due,
+                "held_elsewhere": claimer.held_elsewhere,
+            },
+        )
+        progress.start("fetch", expected)
+        cycle = _Cycle(store, config, now=now, progress=progress)
+        outcomes = asyncio.run(cycle.fetch_and_store(first, claimer, expected))
         new_findings = analyse_pending(store, matcher, now=now, progress=progress)
 
     summary = CycleSummary(
         feeds_ok=sum(o.status == "ok" for o in outcomes),
         feeds_not_modified=sum(o.status == "not_modified" for o in outcomes),
         feeds_failed=sum(o.status == "failed" for o in outcomes),
-        feeds_skipped=skipped,
+        feeds_skipped=len(claimer.names) - len(outcomes),
         new_items=sum(o.new_items for o in outcomes),
         duplicate_stories=sum(o.duplicate_stories for o in outcomes),
         new_findings=new_findings,
-        errors=tuple(f"{r.feed_name}: {r.error_message}" for r in results if not r.ok),
+        errors=tuple(o.error for o in outcomes if o.error),
     )
-    logger.info("cycle finished", extra={"summary": summary.line()})
+    logger.info("cycle finished", extra={"summary": summary.line(), "held_elsewhere": claimer.held_elsewhere})
     return summary
 
 
-def _claim(worker: Worker, config: Config, *, now: datetime, only_due: bool) -> tuple[list[FeedState], int]:
-    """The feeds this cycle fetches, in config order, and how many configured feeds it skips."""
-    order = {feed.name: position for position, feed in enumerate(config.feeds)}
-    claim = worker.claim_feeds(list(order), now=now, lease=_lease(config.fetch), due_only=only_due)
-    # Config order decides which feed is credited with an article that several feeds carry.
-    feeds = sorted(claim.feeds, key=lambda feed: order[feed.name])
-    logger.info(
-        "cycle started",
-        extra={"feeds": len(feeds), "only_due": only_due, "held_elsewhere": claim.held_elsewhere},
-    )
-    return feeds, len(order) - len(feeds)
+class _Claimer:
+    """Takes this cycle's feeds from the database: all at once, or in batches as fetching goes.
+
+    A full cycle (`only_due=False`) claims every feed at its start: a feed another worker
+    finished meanwhile is not due-gated, so claiming later could fetch it twice. A due cycle
+    (`serve`, `run --once --due`) claims `batch` feeds at a time, as fetch slots free up, so
+    workers started together split the work instead of the first taking it all; a feed another
+    worker has recorded is no longer due, so it is never taken twice.
+    """
+
+    def __init__(self, worker: Worker, config: Config, *, now: datetime, only_due: bool) -> None:
+        self._worker, self._now, self._only_due = worker, now, only_due
+        self._order = {feed.name: position for position, feed in enumerate(config.feeds)}
+        self.names = list(self._order)
+        self._left = dict.fromkeys(self.names)  # not claimed by this cycle yet, in config order
+        self._lease = _lease(config.fetch)
+        self.batch = 2 * config.fetch.concurrency if only_due else None
+        self.held_elsewhere = 0
+
+    def next(self) -> list[FeedState]:
+        """The next feeds to fetch, in config order (which decides the feed credited with an
+        article that several carry); empty when none is left."""
+        if not self._left:
+            return []
+        claim = self._worker.claim_feeds(
+            list(self._left), now=self._now, lease=self._lease, due_only=self._only_due, limit=self.batch
+        )
+        self.held_elsewhere = claim.held_elsewhere
+        for feed in claim.feeds:
+            self._left.pop(feed.name, None)
+        if self.batch is None:
+            self._left.clear()
+        return sorted(claim.feeds, key=lambda feed: self._order[feed.name])
 
 
 def _lease(settings: FetchSettings) -> timedelta:
@@ -123,46 +160,160 @@ def _lease(settings: FetchSettings) -> timedelta:
     return timedelta(seconds=settings.cycle_deadline) + LEASE_MARGIN
 
 
-async def fetch_all(
-    feeds: Sequence[FeedState],
-    settings: FetchSettings,
-    *,
-    on_done: Callable[[FetchResult], None] | None = None,
-) -> list[FetchResult]:
-    """Fetch feeds concurrently (bounded overall and per host) within the cycle deadline."""
-    overall = asyncio.Semaphore(settings.concurrency)
-    per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
+class _Cycle:
+    """One cycle's fetch → parse → store pipeline: fetches run concurrently, parses in a process
+    pool, and each feed is stored (in claim order) as soon as it and the feeds before it are in."""
 
-    async with make_client(settings) as client:
+    def __init__(self, store: Store, config: Config, *, now: datetime, progress: Progress) -> None:
+        self.store, self.config, self.now, self.progress = store, config, now, progress
+        self._index: StoryIndex | None = None
 
-        async def one(feed: FeedState) -> FetchResult:
-            host = (urlsplit(feed.url).hostname or "") if feed.url else "(local)"
-            async with overall, per_host[host]:
-                result = await fetch_feed(client, feed, settings)
-            if on_done:
-                on_done(result)
-            return result
+    def index(self) -> StoryIndex:
+        """The recent stories, read at the first feed with content (a 304 cycle never needs them)."""
+        if self._index is None:
+            self._index = StoryIndex(_story_candidates(self.store, self.now))
+        return self._index
 
-        tasks = [asyncio.create_task(one(feed)) for feed in feeds]
-        if tasks:
-            await asyncio.wait(tasks, timeout=settings.cycle_deadline)
-        results = []
-        for feed, task in zip(feeds, tasks, strict=True):
-            if task.done() and not task.cancelled() and task.exception() is None:
-                results.append(task.result())
-                continue
-            task.cancel()
-            results.append(_deadline_result(feed, settings, task))
-        await asyncio.gather(*tasks, return_exceptions=True)
-    return results
+    async def fetch_and_store(
+        self, first: Sequence[FeedState], claimer: _Claimer, expected: int
+    ) -> list[_FeedOutcome]:
+        """Fetch, parse and store `first` and the feeds `claimer` hands out next, within the cycle
+        deadline; one outcome each."""
+        settings = self.config.fetch
+        deadline = time.monotonic() + settings.cycle_deadline
+        overall = asyncio.Semaphore(settings.concurrency)
+        per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host)
+        )
+        outcomes = []
+        with _ParserPool(expected) as pool:
+            async with make_client(settings) as client:
+
+                async def one(feed: FeedState) -> _Fetched:
+                    host = (urlsplit(feed.url).hostname or "") if feed.url else "(local)"
+                    # The overall slot is held through the parse, so at most `concurrency` bodies
+                    # are in memory at once however far fetching runs ahead of parsing.
+                    async with overall:
+                        async with per_host[host]:
+                            result = await fetch_feed(client, feed, settings)
+                        self.progress.advance("fetch")
+                        return await _parse(result, pool, self.now)
+
+                pending = deque((feed, asyncio.create_task(one(feed))) for feed in first)
+                more = bool(first) and claimer.batch is not None
+                try:
+                    while True:
+                        # Claim more while half a batch is still queued, so fetch slots never idle.
+                        if more and time.monotonic() < deadline and len(pending) <= (claimer.batch or 0) // 2:
+                            claimed = claimer.next()
+                            more = bool(claimed) and claimer.batch is not None
+                            pending.extend((feed, asyncio.create_task(one(feed))) for feed in claimed)
+                        if not pending:
+                            break
+                        feed, task = pending.popleft()
+                        await asyncio.wait([task], timeout=max(0.0, deadline - time.monotonic()))
+                        fetched = _fetched_or_failure(feed, settings, task)
+                        outcomes.append(self._store(fetched, failures=feed.consecutive_failures))
+                finally:
+                    for _, task in pending:
+                        task.cancel()
+                    await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
+        return outcomes
+
+    def _store(self, fetched: _Fetched, *, failures: int) -> _FeedOutcome:
+        result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
+        stored: list[StoredItem] = []
+        if parsed is not None:
+            index = self.index()
+            new_items, texts = _dedupe(parsed.items, index, config.analysis.syndication_min_similarity)
+            stored = self.store.add_items(result.feed_name, new_items, now=now)
+            for s in stored:
+                index.add(StoryCandidate(s.id, s.story_id, texts[s.canonical_url]))
+        if result.ok:
+            next_due = now + timedelta(minutes=config.schedule.fetch_every_minutes)
+            status = "not_modified" if result.not_modified else "ok"
+        else:
+            backoff = failure_backoff(
+                failures + 1, config.schedule.fetch_every_minutes, config.fetch.failure_backoff_max_minutes
+            )
+            next_due, status = now + backoff, "failed"
+            logger.warning(
+                "feed failed",
+                extra={"feed": result.feed_name, "code": result.error_code, "error": result.error_message},
+            )
+        warning = parsed.warning if parsed is not None else None
+        self.store.record_fetch(result, now=now, next_due=next_due, warning=warning, new_items=len(stored))
+        error = None if result.ok else f"{result.feed_name}: {result.error_message}"
+        return _FeedOutcome(status, len(stored), sum(1 for s in stored if s.story_id != s.id), error)
 
 
-def _deadline_result(
-    feed: FeedState, settings: FetchSettings, task: asyncio.Task[FetchResult]
-) -> FetchResult:
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A feed fetched and parsed: the result without its body, and the parsed feed if it had one."""
+
+    result: FetchResult
+    parsed: ParsedFeed | None
+
+
+class _ParserPool:
+    """A process pool for feedparser (pure Python, CPU-bound), started at the first body to parse.
+
+    Small cycles and all-304 cycles parse in a thread instead: starting the pool costs ~0.5 s.
+    """
+
+    def __init__(self, feeds: int) -> None:
+        self._wanted = feeds >= PARSE_POOL_MIN_FEEDS and (os.cpu_count() or 1) >= 2
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _ParserPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    async def parse(self, body: bytes, url: str, now: datetime) -> ParsedFeed | tuple[str, str]:
+        """`_parse_body` in the pool, or in a thread when the cycle does not use one."""
+        if not self._wanted:
+            return await asyncio.to_thread(_parse_body, body, url, now)
+        if self._pool is None:
+            # spawn, not fork: the parent holds database connections and an event loop's threads.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(os.cpu_count(), mp_context=context)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, _parse_body, body, url, now)
+
+
+async def _parse(result: FetchResult, pool: _ParserPool, now: datetime) -> _Fetched:
+    """Parse the body off the event loop; the body is dropped either way."""
+    if not result.ok or result.body is None:
+        return _Fetched(replace(result, body=None), None)
+    outcome = await pool.parse(result.body, result.url, now)
+    bare = replace(result, body=None)
+    if isinstance(outcome, ParsedFeed):
+        return _Fetched(bare, outcome)
+    code, detail = outcome
+    return _Fetched(replace(bare, error_code=code, error_message=detail), None)
+
+
+def _parse_body(body: bytes, url: str, now: datetime) -> ParsedFeed | tuple[str, str]:
+    """parse_feed in a pool process: a feed, or the error's (code, detail) (plain values cross processes)."""
+    try:
+        return parse_feed(body, source=url, fetched_at=now, now=now)
+    except FetchError as exc:
+        return exc.code, exc.detail
+
+
+def _fetched_or_failure(feed: FeedState, settings: FetchSettings, task: asyncio.Task[_Fetched]) -> _Fetched:
+    if task.done() and not task.cancelled() and task.exception() is None:
+        return task.result()
+    task.cancel()
+    return _Fetched(_deadline_result(feed, settings, task), None)
+
+
+def _deadline_result(feed: FeedState, settings: FetchSettings, task: asyncio.Task[_Fetched]) -> FetchResult:
     source = feed.url or feed.path or feed.name
     if task.done() and not task.cancelled() and task.exception() is not None:
-        # fetch_feed promises not to raise; if it does, that is a bug worth a traceback in the log.
+        # fetch_feed and the parse promise not to raise; if they do, that is a bug worth a traceback.
         logger.error("fetch crashed", extra={"feed": feed.name}, exc_info=task.exception())
         return FetchResult(
             feed.name, source, None, error_code="internal_error", error_message=repr(task.exception())
@@ -176,58 +327,20 @@ def _deadline_result(
     )
 
 
-def _store_feed(
-    result: FetchResult,
-    store: Store,
-    config: Config,
-    candidates: list[StoryCandidate],
-    *,
-    now: datetime,
-    failures: int,
-) -> _FeedOutcome:
-    warning = None
-    stored: list[StoredItem] = []
-    if result.ok and result.body is not None:
-        try:
-            parsed = parse_feed(result.body, source=result.url, fetched_at=now, now=now)
-        except FetchError as exc:
-            result = replace(result, body=None, error_code=exc.code, error_message=exc.detail)
-        else:
-            warning = parsed.warning
-            new_items = _dedupe(parsed.items, candidates, config.analysis.syndication_min_similarity)
-            stored = store.add_items(result.feed_name, new_items, now=now)
-            candidates.extend(
-                StoryCandidate(s.id, s.story_id, story_text(s.title, s.summary)) for s in stored
-            )
-    if result.ok:
-        next_due = now + timedelta(minutes=config.schedule.fetch_every_minutes)
-        status = "not_modified" if result.not_modified else "ok"
-    else:
-        backoff = failure_backoff(
-            failures + 1, config.schedule.fetch_every_minutes, config.fetch.failure_backoff_max_minutes
-        )
-        next_due, status = now + backoff, "failed"
-        logger.warning(
-            "feed failed",
-            extra={"feed": result.feed_name, "code": result.error_code, "error": result.error_message},
-        )
-    store.record_fetch(result, now=now, next_due=next_due, warning=warning, new_items=len(stored))
-    return _FeedOutcome(status, len(stored), sum(1 for s in stored if s.story_id != s.id))
-
-
 def _dedupe(
-    items: Sequence[ParsedItem], candidates: Sequence[StoryCandidate], min_similarity: float
-) -> list[NewItem]:
-    """Turn parsed items into storable ones: canonical URL, hash, syndicated story link."""
+    items: Sequence[ParsedItem], index: StoryIndex, min_similarity: float
+) -> tuple[list[NewItem], dict[str, str]]:
+    """Turn parsed items into storable ones (canonical URL, hash, syndicated story link), with each one's story text."""
     seen: set[str] = set()
     out: list[NewItem] = []
+    texts: dict[str, str] = {}
     for item in items:
         key = _item_key(item)
         if key in seen:
             continue
         seen.add(key)
-        text = story_text(item.title, item.summary)
-        original = find_syndicated(text, candidates, min_similarity)
+        text = texts[key] = story_text(item.title, item.summary)
+        original = index.find(text, min_similarity)
         out.append(
             NewItem(
                 canonical_url=key,
@@ -241,7 +354,7 @@ def _dedupe(
                 story_id=original.story_id if original else None,
             )
         )
-    return out
+    return out, texts
 
 
 def _item_key(item: ParsedItem) -> str:

@@ -43,8 +43,11 @@ class KillPoint:
 KILL_POINTS = [
     # Schema created, nothing fetched yet: the kill lands in sync, claim or the first requests.
     KillPoint("schema-ready", lambda rows, _: rows("alembic_version") > 0, lambda got, _: not got.items),
-    # Feeds claimed and half of them requested, nothing stored: a dead worker holds the claims.
-    KillPoint("fetching", lambda _, server: server.served() >= 4, lambda got, _: not got.items),
+    # Feeds claimed and half of them requested, not all stored (a feed is stored as soon as it is
+    # parsed, while later feeds are still being fetched): a dead worker holds the claims.
+    KillPoint(
+        "fetching", lambda _, server: server.served() >= 4, lambda got, ref: len(got.items) < len(ref.items)
+    ),
     # Some feeds' items stored, others not yet.
     KillPoint(
         "storing", lambda rows, _: rows("item") > 0, lambda got, ref: 0 < len(got.items) < len(ref.items)
@@ -122,7 +125,7 @@ def database_lost(marker: str, occurrence: int) -> Iterator[LostDatabase]:
 
 LOSS_POINTS = {
     "claiming": ("UPDATE feed SET claimed_by=", 1),
-    "storing": ("INSERT INTO item ", 50),
+    "storing": ("INSERT INTO item ", 4),  # one multi-row INSERT per feed: the 4th of 8 feeds
     "recording": ("last_fetched=", 3),
     "analysing": ("INSERT INTO finding ", 90),  # in the second batch of 100 items
 }

@@ -79,6 +79,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at each commit: a killed process still
+        # loses nothing committed (the WAL is in the OS's hands); only a power cut can lose the
+        # last transactions, never corrupt the file. A 304 cycle is one commit per feed: 3x faster.
+        cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -21,18 +21,24 @@ from pipeline.records import Finding, Relation, ReviewState
 _FINDING = table("finding")
 
 
-def save_findings(session: Session, item: ItemRow, findings: Sequence[Finding], *, now: datetime) -> int:
+def save_findings(
+    session: Session,
+    item: ItemRow,
+    findings: Sequence[Finding],
+    *,
+    now: datetime,
+    existing: dict[str, FindingRow] | None = None,
+) -> int:
     """Replace the findings of a locked item row, keeping reviews, and mark it analysed; return how many are new.
 
     A finding that re-analysis changes is updated in place and keeps its review state and
-    note; one that no longer appears is deleted unless an analyst has reviewed it.
+    note; one that no longer appears is deleted unless an analyst has reviewed it. `existing`:
+    the item's finding rows by claim, when the caller read them already (`findings_by_item`).
     """
     item_id = row_id(item.id)
     best = _strongest_per_claim(findings)
-    existing = {
-        row.claim_id: row
-        for row in session.exec(select(FindingRow).where(col(FindingRow.item_id) == item_id)).all()
-    }
+    if existing is None:
+        existing = findings_by_item(session, [item_id]).get(item_id, {})
     new_rows = 0
     for claim_id, finding in best.items():
         values = _finding_values(finding)
@@ -48,6 +54,15 @@ def save_findings(session: Session, item: ItemRow, findings: Sequence[Finding], 
             session.delete(row)
     item.analysed_at = now
     return new_rows
+
+
+def findings_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, dict[str, FindingRow]]:
+    """The finding rows of several items in one query: item id -> claim id -> row."""
+    found: dict[int, dict[str, FindingRow]] = {}
+    if item_ids:
+        for row in session.exec(select(FindingRow).where(col(FindingRow.item_id).in_(item_ids))).all():
+            found.setdefault(row.item_id, {})[row.claim_id] = row
+    return found
 
 
 def item_for_update(session: Session, item_id: int) -> ItemRow:

@@ -11,8 +11,9 @@ one feed cannot both decide that a guid is new.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -24,27 +25,69 @@ from pipeline.db.rows import NewItem, StoredItem
 
 _ITEM = table("item")
 _ITEM_SOURCE = table("item_source")
+_ROWS = 500  # rows per multi-row statement
+_T = TypeVar("_T")
 
 
 def add_items(
     session: Session, feed_name: str, items: Sequence[NewItem], *, now: datetime
 ) -> list[StoredItem]:
-    """Store the items a feed gave; return only those never seen before, in input order."""
-    stored: dict[int, StoredItem] = {}
+    """Store the items a feed gave; return only those never seen before, in input order.
+
+    A few multi-row statements per feed, however many items it has (chunks of `_ROWS`): which
+    guids the feed already gave, one `INSERT ... ON CONFLICT DO NOTHING RETURNING` for the rest,
+    the ids of the URLs that were already stored, the story ids of the new rows and the
+    item_source rows.
+    """
     feed_id = row_id(feed_for_update(session, feed_name).id)
     # Insert in canonical URL order: two transactions that insert the same URLs then take
     # their unique-key locks in the same order, so PostgreSQL cannot deadlock.
-    for position, new in sorted(enumerate(items), key=lambda pair: pair[1].canonical_url):
-        item_id = _item_by_guid(session, feed_id, new.guid)
-        created = False
-        if item_id is None:
-            item_id, created = _insert_item(session, feed_id, new, now)
+    ordered = sorted(enumerate(items), key=lambda pair: pair[1].canonical_url)
+    known = _items_by_guid(session, feed_id, [new.guid for _, new in ordered if new.guid])
+    # The first of several items with one canonical URL (or one guid) is the one inserted.
+    first_of_url: dict[str, int] = {}
+    first_of_guid: dict[str, int] = {}
+    to_insert: list[tuple[int, NewItem]] = []
+    for position, new in ordered:
+        if new.guid and (new.guid in known or new.guid in first_of_guid):
+            continue
+        if new.canonical_url in first_of_url:
+            continue
+        first_of_url[new.canonical_url] = position
+        if new.guid:
+            first_of_guid[new.guid] = position
+        to_insert.append((position, new))
+    created = _insert_items(session, feed_id, [new for _, new in to_insert], now)
+    existing = _ids_by_url(
+        session, [new.canonical_url for _, new in to_insert if new.canonical_url not in created]
+    )
+    ids: dict[int, int] = {}
+    for position, new in ordered:
+        if new.guid and new.guid in known:
+            ids[position] = known[new.guid]
+        elif new.guid and first_of_guid.get(new.guid, position) != position:
+            ids[position] = ids[first_of_guid[new.guid]]
+        else:
+            ids[position] = created.get(new.canonical_url) or existing[new.canonical_url]
+    _set_own_story(
+        session,
+        [
+            created[new.canonical_url]
+            for _, new in to_insert
+            if new.canonical_url in created and new.story_id is None
+        ],
+    )
+    sources = [{"item_id": ids[position], "feed_id": feed_id, "guid": new.guid} for position, new in ordered]
+    for chunk in _chunks(sources):
         session.exec(
             insert(session, _ITEM_SOURCE)
-            .values(item_id=item_id, feed_id=feed_id, guid=new.guid)
+            .values(chunk)
             .on_conflict_do_nothing(index_elements=["item_id", "feed_id"])
         )
-        if created:
+    stored: dict[int, StoredItem] = {}
+    for position, new in to_insert:
+        item_id = created.get(new.canonical_url)
+        if item_id is not None and first_of_url[new.canonical_url] == position:
             story_id = new.story_id if new.story_id is not None else item_id
             stored[position] = _new_stored_item(item_id, story_id, feed_name, new, now)
     return [stored[position] for position in sorted(stored)]
@@ -128,42 +171,67 @@ def _new_stored_item(item_id: int, story_id: int, feed_name: str, new: NewItem, 
     )
 
 
-def _item_by_guid(session: Session, feed_id: int, guid: str | None) -> int | None:
-    if not guid:
-        return None
-    statement = (
-        select(ItemSourceRow.item_id)
-        .where(col(ItemSourceRow.feed_id) == feed_id, col(ItemSourceRow.guid) == guid)
-        .limit(1)
-    )
-    return session.exec(statement).first()
-
-
-def _insert_item(session: Session, feed_id: int, new: NewItem, now: datetime) -> tuple[int, bool]:
-    """Insert unless the canonical URL is stored; return the item id and whether it is new."""
-    inserted = session.exec(
-        insert(session, _ITEM)
-        .values(
-            canonical_url=new.canonical_url,
-            url=new.url,
-            guid=new.guid,
-            feed_id=feed_id,
-            title=new.title,
-            summary=new.summary,
-            published=new.published,
-            fetched=now,
-            content_hash=new.content_hash,
-            story_id=new.story_id,
-            flags=",".join(new.flags),
+def _items_by_guid(session: Session, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
+    """guid -> item id for the guids this feed already gave."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(guids)):
+        statement = select(ItemSourceRow.guid, ItemSourceRow.item_id).where(
+            col(ItemSourceRow.feed_id) == feed_id, col(ItemSourceRow.guid).in_(chunk)
         )
-        .on_conflict_do_nothing(index_elements=["canonical_url"])
-        .returning(_ITEM.c.id)
-    ).scalar_one_or_none()
-    if inserted is None:
-        existing = session.exec(
-            select(ItemRow.id).where(col(ItemRow.canonical_url) == new.canonical_url)
-        ).one()
-        return row_id(existing), False
-    if new.story_id is None:
-        session.exec(_ITEM.update().where(_ITEM.c.id == inserted).values(story_id=inserted))
-    return int(inserted), True
+        for guid, item_id in session.exec(statement).all():
+            if guid is not None:
+                found.setdefault(guid, item_id)
+    return found
+
+
+def _insert_items(session: Session, feed_id: int, items: Sequence[NewItem], now: datetime) -> dict[str, int]:
+    """Insert the items whose canonical URL is not stored yet; return canonical URL -> id of those inserted."""
+    created: dict[str, int] = {}
+    rows = [
+        {
+            "canonical_url": new.canonical_url,
+            "url": new.url,
+            "guid": new.guid,
+            "feed_id": feed_id,
+            "title": new.title,
+            "summary": new.summary,
+            "published": new.published,
+            "fetched": now,
+            "content_hash": new.content_hash,
+            "story_id": new.story_id,
+            "flags": ",".join(new.flags),
+        }
+        for new in items
+    ]
+    for chunk in _chunks(rows):
+        statement = (
+            insert(session, _ITEM)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["canonical_url"])
+            .returning(_ITEM.c.id, _ITEM.c.canonical_url)
+        )
+        for item_id, url in session.exec(statement).all():
+            created[url] = int(item_id)
+    return created
+
+
+def _ids_by_url(session: Session, urls: Sequence[str]) -> dict[str, int]:
+    """canonical URL -> id of stored items."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(urls)):
+        statement = select(ItemRow.canonical_url, ItemRow.id).where(col(ItemRow.canonical_url).in_(chunk))
+        for url, item_id in session.exec(statement).all():
+            found[url] = row_id(item_id)
+    return found
+
+
+def _set_own_story(session: Session, item_ids: Sequence[int]) -> None:
+    """An item that copies no earlier one is its own story."""
+    for chunk in _chunks(list(item_ids)):
+        session.exec(_ITEM.update().where(_ITEM.c.id.in_(chunk)).values(story_id=_ITEM.c.id))
+
+
+def _chunks(values: list[_T]) -> Iterator[list[_T]]:
+    # Bounded statements: SQLite allows 32,766 parameters, and an item row binds 11.
+    for start in range(0, len(values), _ROWS):
+        yield values[start : start + _ROWS]

@@ -141,8 +141,13 @@ class Store:
         new = 0
         with self._transaction(write=True) as session:
             batch = items.claim_unanalysed(session, size)
+            # One query for the batch's existing findings (a crashed re-analysis may have left some).
+            existing = findings.findings_by_item(session, [item.id for _, item in batch])
             for row, item in batch:
-                new += findings.save_findings(session, row, analyse(item), now=now)
+                found = analyse(item)
+                new += findings.save_findings(
+                    session, row, found, now=now, existing=existing.get(item.id, {})
+                )
         return AnalysedBatch(len(batch), new)
 
     # -- findings ------------------------------------------------------------------------

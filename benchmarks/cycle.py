@@ -1,0 +1,253 @@
+"""newswatch's real cycle against the fetch-and-parse floor and the `reader` library, side by side.
+
+    python benchmarks/cycle.py [--feeds 1000] [--concurrency 20] [--only newswatch,floor,reader]
+
+`feedserver.py` serves N feeds (RSS 2.0 and Atom, 20 items of ~100 words each) from its own
+process on 127.0.0.1 with ETag/Last-Modified and 304s. Each contender then runs in a fresh
+subprocess of its own (so peak RSS is its own) and does a cold pass then a second pass that
+must be all 304s:
+
+- newswatch: `pipeline.cycle.run_cycle`, the code path of `run --once`, on a fresh SQLite file
+  (fetch, parse, dedupe, store and analysis);
+- floor: `httpx.AsyncClient` at the same concurrency and `feedparser.parse` on each body in the
+  loop, storing nothing;
+- reader: `Reader.update_feeds(workers=concurrency)` on a fresh database (skipped with a note
+  when the `reader` package is not installed: `pip install reader`).
+
+Prints wall time, items/s, peak RSS, requests the server saw and the server's CPU share (well
+under 100% means the server was not the bottleneck) per pass, then the ratios against the
+targets of issue 7, and a last summary line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from feedserver import RunningServer
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "config/baselines/bakhmut-2023-01-26.toml"
+CONTENDERS = ("newswatch", "floor", "reader")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_newswatch(urls: list[str], concurrency: int) -> dict[str, Any]:
+    """Two `run_cycle` calls on a fresh SQLite database, the second all 304s."""
+    from pipeline.analysis import compile_baseline
+    from pipeline.baseline import load_baseline
+    from pipeline.config import Config
+    from pipeline.cycle import run_cycle
+    from pipeline.db.engine import create_db_engine, migrate
+    from pipeline.db.store import Store
+
+    out: dict[str, Any] = {"rss_start": peak_rss_mb()}
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config.model_validate(
+            {
+                "database": {"url": f"sqlite:///{tmp}/cycle.db"},
+                "baseline": {"file": str(BASELINE)},
+                # Every feed here is on one host; real ones are spread over many.
+                "fetch": {"concurrency": concurrency, "per_host": min(concurrency, 20)},
+                "feeds": [{"name": f"feed-{n}", "url": url} for n, url in enumerate(urls)],
+            }
+        )
+        engine = create_db_engine(config.database.url)
+        migrate(engine)
+        matcher = compile_baseline(load_baseline(config.baseline.file), config.analysis)
+        now = datetime.now(UTC)
+        with Store(engine) as store:
+            for name, when in (("cold", now), ("304", now + timedelta(minutes=1))):
+                started = time.perf_counter()
+                summary = run_cycle(config, store, matcher, now=when)
+                out[name] = {
+                    "wall": time.perf_counter() - started,
+                    "items": summary.new_items,
+                    "ok": summary.feeds_ok,
+                    "not_modified": summary.feeds_not_modified,
+                    "failed": summary.feeds_failed,
+                    "findings": summary.new_findings,
+                }
+        engine.dispose()
+    return out
+
+
+def run_floor(urls: list[str], concurrency: int) -> dict[str, Any]:
+    """Fetch every feed with httpx at the same concurrency and parse it with feedparser; store nothing."""
+    import feedparser
+    import httpx
+
+    validators: dict[str, tuple[str | None, str | None]] = {}
+
+    async def one_pass(client: httpx.AsyncClient) -> tuple[int, int, int]:
+        gate = asyncio.Semaphore(concurrency)
+        counts = [0, 0, 0]  # items, 200s, 304s
+
+        async def one(url: str) -> None:
+            etag, modified = validators.get(url, (None, None))
+            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+            async with gate:
+                response = await client.get(url, headers=headers)
+            if response.status_code == 304:
+                counts[2] += 1
+                return
+            counts[1] += 1
+            validators[url] = (response.headers.get("etag"), response.headers.get("last-modified"))
+            counts[0] += len(feedparser.parse(response.content).entries)
+
+        await asyncio.gather(*(one(url) for url in urls))
+        return counts[0], counts[1], counts[2]
+
+    async def both() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+            for name in ("cold", "304"):
+                started = time.perf_counter()
+                items, ok, not_modified = await one_pass(client)
+                out[name] = {
+                    "wall": time.perf_counter() - started,
+                    "items": items,
+                    "ok": ok,
+                    "not_modified": not_modified,
+                }
+        return out
+
+    rss_start = peak_rss_mb()
+    return {"rss_start": rss_start, **asyncio.run(both())}
+
+
+def run_reader(urls: list[str], concurrency: int) -> dict[str, Any]:
+    """`reader`'s update_feeds with `concurrency` workers on a fresh database, twice."""
+    from reader import make_reader
+
+    out: dict[str, Any] = {"rss_start": peak_rss_mb()}
+    with tempfile.TemporaryDirectory() as tmp:
+        reader = make_reader(f"{tmp}/reader.sqlite", search_enabled=False)
+        for url in urls:
+            reader.add_feed(url)
+        for name in ("cold", "304"):
+            before = reader.get_entry_counts().total or 0
+            started = time.perf_counter()
+            # scheduled=False: the second pass must fetch every feed again, as newswatch's does.
+            reader.update_feeds(workers=concurrency, scheduled=False)
+            wall = time.perf_counter() - started
+            out[name] = {"wall": wall, "items": (reader.get_entry_counts().total or 0) - before}
+        reader.close()
+    return out
+
+
+def contender(name: str, urls: list[str], concurrency: int) -> dict[str, Any]:
+    """Run one contender in this process and return its figures (with its peak RSS)."""
+    runner = {"newswatch": run_newswatch, "floor": run_floor, "reader": run_reader}[name]
+    result = runner(urls, concurrency)
+    result["rss_peak"] = peak_rss_mb()
+    return result
+
+
+def measure(name: str, server: RunningServer, concurrency: int) -> dict[str, Any]:
+    """One contender in a fresh subprocess, with the server's request counts and CPU for its run."""
+    server.reset()
+    cpu_before = float(server.stats()["cpu"])  # type: ignore[arg-type]
+    done = subprocess.run(
+        [sys.executable, __file__, "--contender", name, "--base", server.base, "--feeds", str(server.feeds),
+         "--concurrency", str(concurrency)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    stats = server.stats()
+    result["requests"] = sum(stats["requests"].values())  # type: ignore[attr-defined]
+    result["statuses"] = stats["statuses"]
+    result["server_cpu"] = float(stats["cpu"]) - cpu_before  # type: ignore[arg-type]
+    return result
+
+
+def report(results: dict[str, dict[str, Any]], feeds: int, skipped: list[str]) -> None:
+    """Print the table, the ratios and the summary line."""
+    print(f"{feeds:,} feeds; wall s | items | items/s | peak RSS MB | server CPU s")
+    print(f"{'contender':<10} {'pass':<5} {'wall':>8} {'items':>7} {'items/s':>9} {'RSS':>7}")
+    for name, result in results.items():
+        for run in ("cold", "304"):
+            figures = result[run]
+            rate = figures["items"] / figures["wall"] if figures["wall"] else 0.0
+            print(
+                f"{name:<10} {run:<5} {figures['wall']:8.2f} {figures['items']:7d} {rate:9,.0f} "
+                f"{result['rss_peak']:7.0f}"
+            )
+        print(f"{'':<10} requests sent (both passes): {result['requests']:,}; responses {result['statuses']}; "
+              f"server CPU {result['server_cpu']:.1f} s")  # fmt: skip
+    for name in skipped:
+        print(f"{name:<10} skipped: the reader package is not installed (pip install reader)")
+    ratios: list[str] = []
+    nw = results.get("newswatch")
+    floor = results.get("floor")
+    peer = results.get("reader")
+    if nw and peer:
+        ratios.append(_ratio("cold newswatch / reader", nw["cold"]["wall"] / peer["cold"]["wall"], 0.5))
+    if nw and floor:
+        ratios.append(_ratio("cold newswatch / floor", nw["cold"]["wall"] / floor["cold"]["wall"], 1.3))
+    if nw:
+        ratios.append(_ratio("304 / cold (newswatch)", nw["304"]["wall"] / nw["cold"]["wall"], 0.25))
+    if nw and floor:
+        ratios.append(_ratio("304 newswatch / floor 304", nw["304"]["wall"] / floor["304"]["wall"], 1.2))
+    if nw:
+        ratios.append(f"cost per feed, newswatch cold: {1000 * nw['cold']['wall'] / feeds:.2f} ms; "
+                      f"peak RSS {nw['rss_peak']:.0f} MB (target <= 250 MB at 1,000 feeds)")  # fmt: skip
+    for line in ratios:
+        print(line)
+    print(f"summary: {feeds} feeds; " + "; ".join(line.split(" (target")[0] for line in ratios[:4]))
+
+
+def _ratio(label: str, value: float, target: float) -> str:
+    return f"{label}: {value:.2f} (target <= {target}) {'met' if value <= target else 'NOT met'}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--only", default=",".join(CONTENDERS), help="comma-separated contenders")
+    parser.add_argument("--contender", choices=CONTENDERS, help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.contender:
+        urls = [f"{args.base}/f/{n}" for n in range(args.feeds)]
+        print(json.dumps(contender(args.contender, urls, args.concurrency)))
+        return
+    wanted = [name for name in args.only.split(",") if name]
+    skipped: list[str] = []
+    if "reader" in wanted:
+        try:
+            import reader  # noqa: F401 -- only to know whether the peer can run
+        except ImportError:
+            wanted.remove("reader")
+            skipped.append("reader")
+    server = RunningServer(args.feeds)
+    try:
+        results = {name: measure(name, server, args.concurrency) for name in wanted}
+    finally:
+        server.close()
+    report(results, args.feeds, skipped)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""One worker, then two, on the real PostgreSQL: throughput of each, and no feed fetched or item stored twice.
+
+    python benchmarks/scale_out.py [--feeds 2000] [--workers 1,2] [--concurrency 20]
+                                   [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+`feedserver.py` serves the feeds (20 items of ~100 words each) from its own process. For each
+worker count, a fresh PostgreSQL schema gets the feeds (`sync_feeds`), then that many worker
+processes start, import, compile the baseline, and wait; all are released at once and each
+runs one due cycle (`run_cycle(only_due=True)`, what `serve` runs), claiming feeds with
+`FOR UPDATE SKIP LOCKED` as it goes. Wall time is from the release to the last worker's end.
+Checks, per run: the server saw each feed requested exactly once; every item is stored once
+(items = distinct canonical URLs = feeds x items, one item_source row each, findings unique per
+item and claim); no feed is left claimed. The database URL defaults to
+NEWSWATCH_TEST_POSTGRES_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from feedserver import RunningServer
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "config/baselines/bakhmut-2023-01-26.toml"
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def config_for(database_url: str, base: str, feeds: int, concurrency: int) -> Any:
+    """The Config every worker of a run shares."""
+    from pipeline.config import Config
+
+    return Config.model_validate(
+        {
+            "database": {"url": database_url},
+            "baseline": {"file": str(BASELINE)},
+            # Every feed here is on one host; real ones are spread over many.
+            "fetch": {"concurrency": concurrency, "per_host": min(concurrency, 20)},
+            "feeds": [{"name": f"feed-{n}", "url": f"{base}/f/{n}"} for n in range(feeds)],
+        }
+    )
+
+
+def worker(database_url: str, base: str, feeds: int, concurrency: int, now: datetime) -> None:
+    """One worker process: get ready, wait for the go line on stdin, run one due cycle, print JSON."""
+    from pipeline.analysis import compile_baseline
+    from pipeline.baseline import load_baseline
+    from pipeline.cycle import run_cycle
+    from pipeline.db.engine import create_db_engine
+    from pipeline.db.store import Store
+
+    config = config_for(database_url, base, feeds, concurrency)
+    matcher = compile_baseline(load_baseline(config.baseline.file), config.analysis)
+    engine = create_db_engine(database_url)
+    with Store(engine) as store:
+        print("ready", flush=True)
+        sys.stdin.readline()
+        started = time.perf_counter()
+        summary = run_cycle(config, store, matcher, now=now, only_due=True)
+        wall = time.perf_counter() - started
+    fetched = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
+    print(
+        json.dumps(
+            {"wall": wall, "feeds": fetched, "items": summary.new_items, "findings": summary.new_findings}
+        )
+    )
+
+
+def one_run(workers: int, args: argparse.Namespace, server: RunningServer) -> dict[str, Any]:
+    """A fresh schema, `workers` worker processes released together; figures and checks."""
+    from pipeline.db.engine import create_db_engine, migrate
+    from pipeline.db.store import Store
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(args.database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in args.database_url else "?"
+    url = f"{args.database_url}{separator}options=-csearch_path%3D{schema}"
+    try:
+        engine = create_db_engine(url)
+        migrate(engine)
+        with Store(engine) as store:
+            store.sync_feeds(config_for(url, server.base, args.feeds, args.concurrency).feeds)
+        server.reset()
+        now = datetime.now(UTC).isoformat()
+        command = [sys.executable, __file__, "--worker", "--database-url", url, "--base", server.base,
+                   "--feeds", str(args.feeds), "--concurrency", str(args.concurrency), "--now", now]  # fmt: skip
+        with tempfile.TemporaryFile("w+") as errors:
+            procs = [
+                subprocess.Popen(
+                    command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True
+                )
+                for _ in range(workers)
+            ]
+            for proc in procs:
+                assert proc.stdout is not None
+                if proc.stdout.readline().strip() != "ready":
+                    errors.seek(0)
+                    raise RuntimeError(f"a worker did not start:\n{errors.read()[-3000:]}")
+            started = time.perf_counter()
+            for proc in procs:
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            outputs = [proc.communicate()[0] for proc in procs]
+            wall = time.perf_counter() - started
+            if any(proc.returncode for proc in procs):
+                errors.seek(0)
+                raise RuntimeError(f"a worker failed:\n{errors.read()[-3000:]}")
+        results = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+        checks = _checks(engine, server, args)
+        engine.dispose()
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    items = sum(r["items"] for r in results)
+    return {"workers": workers, "wall": wall, "items": items, "per_worker": results, **checks}
+
+
+def _checks(engine: Any, server: RunningServer, args: argparse.Namespace) -> dict[str, Any]:
+    """Requests per feed path, and rows stored once."""
+    requests: dict[str, int] = server.stats()["requests"]  # type: ignore[assignment]
+    with engine.connect() as connection:
+
+        def one(sql: str) -> int:
+            return int(connection.execute(text(sql)).scalar_one())
+
+        rows = {
+            "items": one("SELECT count(*) FROM item"),
+            "distinct_urls": one("SELECT count(DISTINCT canonical_url) FROM item"),
+            "sources": one("SELECT count(*) FROM item_source"),
+            "findings": one("SELECT count(*) FROM finding"),
+            "distinct_findings": one(
+                "SELECT count(*) FROM (SELECT DISTINCT item_id, claim_id FROM finding) f"
+            ),
+            "unanalysed": one("SELECT count(*) FROM item WHERE analysed_at IS NULL"),
+            "claimed": one("SELECT count(*) FROM feed WHERE claimed_by IS NOT NULL"),
+        }
+    expected_items = args.feeds * args.items
+    twice = sum(1 for count in requests.values() if count > 1)
+    missing = args.feeds - len(requests)
+    ok = (
+        twice == 0
+        and missing == 0
+        and rows["items"] == rows["distinct_urls"] == rows["sources"] == expected_items
+        and rows["findings"] == rows["distinct_findings"]
+        and rows["unanalysed"] == 0
+        and rows["claimed"] == 0
+    )
+    return {"fetched_twice": twice, "never_fetched": missing, "rows": rows, "checks_ok": ok}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=20, help="items per feed")
+    parser.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("NEWSWATCH_TEST_POSTGRES_URL") or DEFAULT_URL
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    parser.add_argument("--now", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.database_url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    if args.worker:
+        worker(args.database_url, args.base, args.feeds, args.concurrency, datetime.fromisoformat(args.now))
+        return
+    server = RunningServer(args.feeds, items=args.items)
+    try:
+        runs = [one_run(int(n), args, server) for n in args.workers.split(",")]
+    finally:
+        server.close()
+    print(
+        f"{args.feeds:,} feeds x {args.items} items on PostgreSQL; concurrency {args.concurrency} per worker"
+    )
+    print(f"{'workers':>7} {'wall s':>8} {'items':>7} {'items/s':>9} {'feeds per worker':>24}  checks")
+    for run in runs:
+        split = "/".join(str(r["feeds"]) for r in run["per_worker"])
+        verdict = "ok" if run["checks_ok"] else f"FAILED {run['rows']} twice={run['fetched_twice']}"
+        print(
+            f"{run['workers']:>7} {run['wall']:8.2f} {run['items']:7d} {run['items'] / run['wall']:9,.0f} {split:>24}  {verdict}"
+        )
+    base = runs[0]
+    for run in runs[1:]:
+        ratio = (run["items"] / run["wall"]) / (base["items"] / base["wall"])
+        target = "met" if ratio >= 1.6 else "NOT met"
+        print(
+            f"throughput {run['workers']} workers / {base['workers']}: {ratio:.2f} (target >= 1.6 for 2) {target}"
+        )
+    dupes = sum(run["fetched_twice"] for run in runs)
+    rows_ok = all(run["checks_ok"] for run in runs)
+    last = runs[-1]
+    ratio = (last["items"] / last["wall"]) / (base["items"] / base["wall"])
+    print(
+        f"summary: {args.feeds} feeds; {last['workers']} workers / {base['workers']}: {ratio:.2f}; "
+        f"feeds fetched twice: {dupes}; rows stored once: {'yes' if rows_ok else 'NO'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

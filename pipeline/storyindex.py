@@ -1,0 +1,70 @@
+"""The stored stories a new item may be a syndicated copy of: a word-shingle index in front of `find_syndicated`.
+
+`find_syndicated` scores a new item against every candidate it is given (rapidfuzz ratio,
+about 2 µs a pair in all), so a cycle that compared each new item with every recent one cost
+n²/2 pairs: 200 million for a cold cycle of 1,000 feeds of 20 items, most of that cycle's time
+(py-spy, benchmarks/README.md). A copy that reaches the similarity threshold (92) shares long
+verbatim stretches with its original: a changed headline suffix, a dateline, a few edited
+words. So the index keeps, for each run of three consecutive words (a shingle) of each
+candidate's story text, which candidates hold it, and a new item is scored only against the
+candidates that share at least two shingles with it, in the order they were added (so
+`find_syndicated`'s tie rule, first candidate wins, still holds). Texts under three words are
+keyed by the whole text: short texts must be equal to match anyway.
+
+Known miss, accepted: a copy with an edit in every third word throughout scores under 92 in
+any case, so no real copy is lost; the index only skips candidates that share at most one
+three-word run, which cannot be copies under `find_syndicated`'s rules in practice.
+
+Pure: no I/O; imports only `dedupe`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from pipeline.dedupe import StoryCandidate, find_syndicated
+
+SHINGLE_WORDS = 3
+# Shingles a candidate must share with the new text (or all of a text with fewer): one shared
+# phrase ("according to the") is common between unrelated reports; a copy shares dozens.
+MIN_SHARED = 2
+
+
+class StoryIndex:
+    """Candidates for syndicated-copy matching, looked up by shared word shingles."""
+
+    def __init__(self, candidates: Iterable[StoryCandidate] = ()) -> None:
+        self._candidates: list[StoryCandidate] = []
+        self._postings: defaultdict[str, list[int]] = defaultdict(list)
+        for candidate in candidates:
+            self.add(candidate)
+
+    def __len__(self) -> int:
+        return len(self._candidates)
+
+    def add(self, candidate: StoryCandidate) -> None:
+        """Make a stored item a candidate for later items."""
+        position = len(self._candidates)
+        self._candidates.append(candidate)
+        for key in _shingles(candidate.text):
+            self._postings[key].append(position)
+
+    def find(self, text: str, min_similarity: float) -> StoryCandidate | None:
+        """The candidate `text` (a `story_text`) is a syndicated copy of, as `find_syndicated` decides."""
+        keys = _shingles(text)
+        shared: Counter[int] = Counter()
+        for key in keys:
+            shared.update(self._postings.get(key, ()))
+        needed = min(MIN_SHARED, len(keys))
+        positions = sorted(position for position, count in shared.items() if count >= needed)
+        if not positions:
+            return None
+        return find_syndicated(text, [self._candidates[p] for p in positions], min_similarity)
+
+
+def _shingles(text: str) -> set[str]:
+    words = text.split()
+    if len(words) < SHINGLE_WORDS:
+        return {text} if text else set()
+    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}

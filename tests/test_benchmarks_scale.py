@@ -1,0 +1,64 @@
+"""Smoke tests of the scale benchmarks at tiny sizes: they run and print their figures (timing decides nothing)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_cycle_benchmark_compares_newswatch_with_the_floor_and_the_peer() -> None:
+    out = run("cycle.py", "--feeds", "30", "--concurrency", "5")
+    lines = out.splitlines()
+    # Every feed fetched once cold and answered 304 once: 60 requests per contender.
+    assert "responses {'200': 30, '304': 30}" in out
+    newswatch = [line.split() for line in lines if line.startswith("newswatch ")]
+    assert [(row[1], row[3]) for row in newswatch] == [("cold", "600"), ("304", "0")]
+    assert "cold newswatch / floor:" in out
+    assert "304 / cold (newswatch):" in out
+    try:
+        import reader  # noqa: F401 -- the peer is a dev dependency of the benchmark only
+    except ImportError:
+        assert "reader     skipped" in out
+    else:
+        assert any(line.startswith("reader     cold") and " 600 " in line for line in lines)
+    assert lines[-1].startswith("summary: 30 feeds;")
+
+
+def test_analysis_speed_prints_both_rates_and_their_ratio() -> None:
+    out = run("analysis_speed.py", "--items", "200")
+    assert "feedparser:" in out
+    assert "analysis / feedparser" in out
+
+
+@pytest.mark.skipif(
+    not os.environ.get("NEWSWATCH_TEST_POSTGRES_URL"), reason="NEWSWATCH_TEST_POSTGRES_URL not set"
+)
+def test_scale_out_benchmark_splits_feeds_and_stores_each_item_once() -> None:
+    out = run(
+        "scale_out.py",
+        "--feeds", "30", "--items", "5", "--concurrency", "4",
+        "--database-url", os.environ["NEWSWATCH_TEST_POSTGRES_URL"],
+    )  # fmt: skip
+    rows = [line.split() for line in out.splitlines() if line.startswith(" ") and line.strip()[:1].isdigit()]
+    assert [row[0] for row in rows] == ["1", "2"]
+    assert all(row[-1] == "ok" for row in rows), out
+    assert "feeds fetched twice: 0; rows stored once: yes" in out.splitlines()[-1]

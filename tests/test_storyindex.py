@@ -1,0 +1,52 @@
+"""Tests for pipeline.storyindex: the shingle index finds what find_syndicated finds, and skips the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.dedupe import StoryCandidate, find_syndicated, story_text
+from pipeline.storyindex import StoryIndex
+from tests.test_dedupe import DEFAULT, ORIGINAL, SUMMARY, TITLE
+
+COPIES = [
+    (TITLE + " - Reuters", SUMMARY),
+    (TITLE.upper() + " | Kyiv Post", SUMMARY),
+    (TITLE, SUMMARY.split(" - ", 1)[1]),
+    (TITLE, SUMMARY.replace("pounded", "shelled").replace("pressed an offensive", "pushed an assault")),
+    (TITLE + " - Reuters", SUMMARY[:160] + "…"),
+]
+OTHER = StoryCandidate(2, 20, story_text("Ukraine reinforces Bakhmut", "Fresh units arrived on Thursday."))
+
+
+@pytest.mark.parametrize(("title", "summary"), COPIES)
+def test_the_index_finds_every_copy_find_syndicated_finds(title: str, summary: str) -> None:
+    text = story_text(title, summary)
+    index = StoryIndex([OTHER, ORIGINAL])
+    assert find_syndicated(text, [OTHER, ORIGINAL], DEFAULT) == ORIGINAL
+    assert index.find(text, DEFAULT) == ORIGINAL
+
+
+def test_a_different_report_is_not_a_copy_and_an_unrelated_one_is_never_scored() -> None:
+    index = StoryIndex([ORIGINAL])
+    assert index.find(story_text(TITLE, SUMMARY.replace("14 settlements", "17 settlements")), DEFAULT) is None
+    assert index.find(story_text("Grain deal talks resume", "Negotiators met in Istanbul."), 0) is None
+    assert find_syndicated(
+        story_text("Grain deal talks resume", "Negotiators met in Istanbul."), [ORIGINAL], 0
+    )
+
+
+def test_short_texts_are_keyed_whole_and_later_candidates_are_found() -> None:
+    index = StoryIndex()
+    assert index.find(story_text("Bakhmut", ""), DEFAULT) is None
+    short = StoryCandidate(5, 5, story_text("Bakhmut", ""))
+    index.add(short)
+    index.add(ORIGINAL)
+    assert len(index) == 2
+    assert index.find(story_text("Bakhmut!", ""), DEFAULT) == short
+    assert index.find(story_text(TITLE + " - Reuters", SUMMARY), DEFAULT) == ORIGINAL
+
+
+def test_ties_go_to_the_first_candidate_added() -> None:
+    first = StoryCandidate(7, 7, ORIGINAL.text)
+    second = StoryCandidate(8, 8, ORIGINAL.text)
+    assert StoryIndex([first, second]).find(ORIGINAL.text, DEFAULT) == first
