@@ -116,13 +116,27 @@ def content_hash(title: str, summary: str) -> str:
 
 def story_text(title: str, summary: str) -> str:
     """The text compared for syndicated copies: title and the start of the summary, casefolded, no punctuation."""
-    start = _bare(summary)
+    start = _bare_start(summary, SUMMARY_CHARS)
     if len(start) > SUMMARY_CHARS:
         start = start[:SUMMARY_CHARS]
         space = start.rfind(" ")
         if space > SUMMARY_CHARS // 2:
             start = start[:space]  # no half word at the end
     return f"{_bare(title)} {start}".strip()
+
+
+def _bare_start(text: str, length: int) -> str:
+    """`_bare(text)`, of which only the first `length` characters are sure to be kept intact.
+
+    A summary can be 100,000 characters; only its start is compared. `_bare` of a prefix is a
+    prefix of `_bare` of the whole but for its last few characters (a mark or a space run cut
+    in two), so a prefix with a margin past `length` is enough when its result is long enough.
+    """
+    if len(text) > 2 * length + _BARE_MARGIN:
+        start = _bare(text[: 2 * length + _BARE_MARGIN])
+        if len(start) > length + _BARE_MARGIN:
+            return start
+    return _bare(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +221,20 @@ def _fold(text: str) -> str:
 
 def _bare(text: str) -> str:
     """`_fold` with punctuation, symbols and control characters turned into spaces and marks dropped."""
-    kept = []
-    for char in unicodedata.normalize("NFKC", text).casefold():
-        kind = unicodedata.category(char)
-        if kind[0] == "M":
-            continue  # stress marks and other combining marks: "Бахму́т" is "бахмут"
-        kept.append(" " if kind[0] in "PSCZ" else char)
-    return " ".join("".join(kept).split())
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_BARE_CHARS).split())
+
+
+class _BareChars(dict[int, str]):
+    """str.translate's table for `_bare`, filled per character on first sight (categories never change)."""
+
+    def __missing__(self, code: int) -> str:
+        kind = unicodedata.category(chr(code))[0]
+        # Stress and other combining marks go ("Бахму́т" is "бахмут"); punctuation, symbols,
+        # control characters and separators become spaces.
+        replacement = "" if kind == "M" else " " if kind in "PSCZ" else chr(code)
+        self[code] = replacement
+        return replacement
+
+
+_BARE_CHARS = _BareChars()
+_BARE_MARGIN = 16  # characters past the kept start that a cut may disturb

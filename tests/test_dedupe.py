@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import unicodedata
 
 import pytest
 
 from pipeline.config import AnalysisSettings
 from pipeline.dedupe import (
     SHORT_TEXT,
+    SUMMARY_CHARS,
     StoryCandidate,
     canonical_url,
     content_hash,
@@ -198,3 +201,32 @@ def test_threshold_is_respected() -> None:
     )
     assert find_syndicated(edited, [ORIGINAL], 90) == ORIGINAL
     assert find_syndicated(edited, [ORIGINAL], 99) is None
+
+
+def _reference_story_text(title: str, summary: str) -> str:
+    """story_text as first written: every character of both fields looked at, one by one."""
+
+    def bare(text: str) -> str:
+        kept = []
+        for char in unicodedata.normalize("NFKC", text).casefold():
+            kind = unicodedata.category(char)[0]
+            if kind != "M":
+                kept.append(" " if kind in "PSCZ" else char)
+        return " ".join("".join(kept).split())
+
+    start = bare(summary)
+    if len(start) > SUMMARY_CHARS:
+        start = start[:SUMMARY_CHARS]
+        space = start.rfind(" ")
+        if space > SUMMARY_CHARS // 2:
+            start = start[:space]
+    return f"{bare(title)} {start}".strip()
+
+
+def test_story_text_of_a_long_summary_reads_only_its_start_and_agrees_with_reading_it_all() -> None:
+    # Marks, punctuation runs, ligatures and Cyrillic around every possible cut of the prefix.
+    pieces = ["Бахму́т", " — ", "ﬁnal", ",,, ", "Artemivsk's", "\u00a0", "x\u0301", "  ", "word", "\t\n"]
+    rng = random.Random(5)
+    for _ in range(300):
+        summary = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 400)))
+        assert story_text("Title: a test", summary) == _reference_story_text("Title: a test", summary)
