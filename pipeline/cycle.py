@@ -12,39 +12,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from pipeline.analysis import Matcher, analyse
+from pipeline.claimer import FeedClaimer
 from pipeline.config import Config, FetchSettings
 from pipeline.db.store import NewItem, Store, StoredItem
-from pipeline.db.worker import Worker
 from pipeline.dedupe import StoryCandidate, canonical_url, content_hash, story_text
-from pipeline.errors import FetchError
 from pipeline.fetch import failure_backoff, fetch_feed, make_client
-from pipeline.parse import parse_feed
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText, ParsedFeed, ParsedItem
 from pipeline.storyindex import StoryIndex
+from pipeline.workpool import WorkPool, pool_size
 
 logger = logging.getLogger(__name__)
 
 # How far back a new item is compared with stored ones to find syndicated copies.
 SYNDICATION_WINDOW = timedelta(days=3)
-# How long a feed claim outlives the cycle deadline (see `_lease`).
-LEASE_MARGIN = timedelta(minutes=10)
 # Items analysed per transaction: long enough to amortise the commit, short enough that the
 # batch's row locks (and SQLite's write lock) are held for well under a second.
 ANALYSIS_BATCH = 100
-# Below this many feeds a cycle parses in a thread: starting a process pool (~0.5 s) costs more.
-PARSE_POOL_MIN_FEEDS = 32
 
 
 class Progress(Protocol):
@@ -89,7 +81,7 @@ def run_cycle(
     progress = progress or _NoProgress()
     with store.worker() as worker:
         store.sync_feeds(config.feeds)
-        claimer = _Claimer(worker, config, now=now, only_due=only_due)
+        claimer = FeedClaimer(worker, config, now=now, only_due=only_due)
         expected = len(store.feed_states(claimer.names, due_before=now if only_due else None))
         first = claimer.next()
         logger.info(
@@ -102,9 +94,9 @@ def run_cycle(
             },
         )
         progress.start("fetch", expected)
-        cycle = _Cycle(store, config, now=now, progress=progress)
+        cycle = _Cycle(store, config, matcher, now=now, progress=progress)
         outcomes = asyncio.run(cycle.fetch_and_store(first, claimer, expected))
-        new_findings = analyse_pending(store, matcher, now=now, progress=progress)
+        new_findings = cycle.new_findings + analyse_pending(store, matcher, now=now, progress=progress)
 
     summary = CycleSummary(
         feeds_ok=sum(o.status == "ok" for o in outcomes),
@@ -120,53 +112,21 @@ def run_cycle(
     return summary
 
 
-class _Claimer:
-    """Takes this cycle's feeds from the database: all at once, or in batches as fetching goes.
+class _Cycle:
+    """One cycle's fetch → parse → store → analyse → store pipeline.
 
-    A full cycle (`only_due=False`) claims every feed at its start: a feed another worker
-    finished meanwhile is not due-gated, so claiming later could fetch it twice. A due cycle
-    (`serve`, `run --once --due`) claims `batch` feeds at a time, as fetch slots free up, so
-    workers started together split the work instead of the first taking it all; a feed another
-    worker has recorded is no longer due, so it is never taken twice.
+    Fetches run concurrently; parsing (and, with a process pool, analysis) runs in `WorkPool`;
+    each feed is stored, in claim order, as soon as it and the feeds before it are in, and its
+    new items are analysed while later feeds are still being fetched.
     """
 
-    def __init__(self, worker: Worker, config: Config, *, now: datetime, only_due: bool) -> None:
-        self._worker, self._now, self._only_due = worker, now, only_due
-        self._order = {feed.name: position for position, feed in enumerate(config.feeds)}
-        self.names = list(self._order)
-        self._left = dict.fromkeys(self.names)  # not claimed by this cycle yet, in config order
-        self._lease = _lease(config.fetch)
-        self.batch = 2 * config.fetch.concurrency if only_due else None
-        self.held_elsewhere = 0
-
-    def next(self) -> list[FeedState]:
-        """The next feeds to fetch, in config order (which decides the feed credited with an
-        article that several carry); empty when none is left."""
-        if not self._left:
-            return []
-        claim = self._worker.claim_feeds(
-            list(self._left), now=self._now, lease=self._lease, due_only=self._only_due, limit=self.batch
-        )
-        self.held_elsewhere = claim.held_elsewhere
-        for feed in claim.feeds:
-            self._left.pop(feed.name, None)
-        if self.batch is None:
-            self._left.clear()
-        return sorted(claim.feeds, key=lambda feed: self._order[feed.name])
-
-
-def _lease(settings: FetchSettings) -> timedelta:
-    """How long a feed claim lasts if its worker never reports back (a killed worker's end sooner)."""
-    return timedelta(seconds=settings.cycle_deadline) + LEASE_MARGIN
-
-
-class _Cycle:
-    """One cycle's fetch → parse → store pipeline: fetches run concurrently, parses in a process
-    pool, and each feed is stored (in claim order) as soon as it and the feeds before it are in."""
-
-    def __init__(self, store: Store, config: Config, *, now: datetime, progress: Progress) -> None:
-        self.store, self.config, self.now, self.progress = store, config, now, progress
+    def __init__(
+        self, store: Store, config: Config, matcher: Matcher, *, now: datetime, progress: Progress
+    ) -> None:
+        self.store, self.config, self.matcher, self.now, self.progress = store, config, matcher, now, progress
         self._index: StoryIndex | None = None
+        self._analyses: list[asyncio.Task[None]] = []
+        self.new_findings = 0  # saved by the pool's analyses
 
     def index(self) -> StoryIndex:
         """The recent stories, read at the first feed with content (a 304 cycle never needs them)."""
@@ -175,7 +135,7 @@ class _Cycle:
         return self._index
 
     async def fetch_and_store(
-        self, first: Sequence[FeedState], claimer: _Claimer, expected: int
+        self, first: Sequence[FeedState], claimer: FeedClaimer, expected: int
     ) -> list[_FeedOutcome]:
         """Fetch, parse and store `first` and the feeds `claimer` hands out next, within the cycle
         deadline; one outcome each."""
@@ -186,7 +146,7 @@ class _Cycle:
             lambda: asyncio.Semaphore(settings.per_host)
         )
         outcomes = []
-        with _ParserPool(expected) as pool:
+        with WorkPool(pool_size(settings.processes, expected), self.matcher) as pool:
             async with make_client(settings) as client:
 
                 async def one(feed: FeedState) -> _Fetched:
@@ -213,14 +173,38 @@ class _Cycle:
                         feed, task = pending.popleft()
                         await asyncio.wait([task], timeout=max(0.0, deadline - time.monotonic()))
                         fetched = _fetched_or_failure(feed, settings, task)
-                        outcomes.append(self._store(fetched, failures=feed.consecutive_failures))
+                        outcome, stored = self._store(fetched, failures=feed.consecutive_failures)
+                        outcomes.append(outcome)
+                        if stored and pool.analyses:
+                            self._analyses.append(asyncio.create_task(self._analyse(stored, pool)))
+                    if self._analyses:
+                        # Items of an analysis cut off here stay unanalysed: analyse_pending takes them.
+                        await asyncio.wait(self._analyses, timeout=max(0.0, deadline - time.monotonic()))
                 finally:
                     for _, task in pending:
                         task.cancel()
-                    await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
+                    for analysis in self._analyses:
+                        analysis.cancel()
+                    await asyncio.gather(
+                        *(task for _, task in pending), *self._analyses, return_exceptions=True
+                    )
         return outcomes
 
-    def _store(self, fetched: _Fetched, *, failures: int) -> _FeedOutcome:
+    async def _analyse(self, stored: Sequence[StoredItem], pool: WorkPool) -> None:
+        """Analyse a feed's new items in the pool and save their findings, unless another worker did."""
+        originals = [item for item in stored if item.story_id == item.id]
+        try:
+            found = await pool.analyse([_item_text(item) for item in originals])
+        except Exception:
+            # A bug in the analysis: the items stay unanalysed and analyse_pending retries them here.
+            logger.exception("analysis in the worker pool failed", extra={"items": len(originals)})
+            return
+        by_id = {item.id: findings for item, findings in zip(originals, found, strict=True)}
+        # A syndicated copy is the same story: its findings are counted once, on the original.
+        results = {item.id: by_id.get(item.id, []) for item in stored}
+        self.new_findings += self.store.save_analysis(results, now=self.now)
+
+    def _store(self, fetched: _Fetched, *, failures: int) -> tuple[_FeedOutcome, list[StoredItem]]:
         result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
         stored: list[StoredItem] = []
         if parsed is not None:
@@ -244,7 +228,8 @@ class _Cycle:
         warning = parsed.warning if parsed is not None else None
         self.store.record_fetch(result, now=now, next_due=next_due, warning=warning, new_items=len(stored))
         error = None if result.ok else f"{result.feed_name}: {result.error_message}"
-        return _FeedOutcome(status, len(stored), sum(1 for s in stored if s.story_id != s.id), error)
+        copies = sum(1 for s in stored if s.story_id != s.id)
+        return _FeedOutcome(status, len(stored), copies, error), stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,35 +240,7 @@ class _Fetched:
     parsed: ParsedFeed | None
 
 
-class _ParserPool:
-    """A process pool for feedparser (pure Python, CPU-bound), started at the first body to parse.
-
-    Small cycles and all-304 cycles parse in a thread instead: starting the pool costs ~0.5 s.
-    """
-
-    def __init__(self, feeds: int) -> None:
-        self._wanted = feeds >= PARSE_POOL_MIN_FEEDS and (os.cpu_count() or 1) >= 2
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> _ParserPool:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    async def parse(self, body: bytes, url: str, now: datetime) -> ParsedFeed | tuple[str, str]:
-        """`_parse_body` in the pool, or in a thread when the cycle does not use one."""
-        if not self._wanted:
-            return await asyncio.to_thread(_parse_body, body, url, now)
-        if self._pool is None:
-            # spawn, not fork: the parent holds database connections and an event loop's threads.
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(os.cpu_count(), mp_context=context)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, _parse_body, body, url, now)
-
-
-async def _parse(result: FetchResult, pool: _ParserPool, now: datetime) -> _Fetched:
+async def _parse(result: FetchResult, pool: WorkPool, now: datetime) -> _Fetched:
     """Parse the body off the event loop; the body is dropped either way."""
     if not result.ok or result.body is None:
         return _Fetched(replace(result, body=None), None)
@@ -293,14 +250,6 @@ async def _parse(result: FetchResult, pool: _ParserPool, now: datetime) -> _Fetc
         return _Fetched(bare, outcome)
     code, detail = outcome
     return _Fetched(replace(bare, error_code=code, error_message=detail), None)
-
-
-def _parse_body(body: bytes, url: str, now: datetime) -> ParsedFeed | tuple[str, str]:
-    """parse_feed in a pool process: a feed, or the error's (code, detail) (plain values cross processes)."""
-    try:
-        return parse_feed(body, source=url, fetched_at=now, now=now)
-    except FetchError as exc:
-        return exc.code, exc.detail
 
 
 def _fetched_or_failure(feed: FeedState, settings: FetchSettings, task: asyncio.Task[_Fetched]) -> _Fetched:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -139,3 +140,35 @@ def test_a_cycle_on_sqlite_stops_while_another_runner_uses_the_database(
         with pytest.raises(DatabaseError, match="SQLite takes one runner at a time"):
             cycle.run_cycle(config, store, matcher, now=NOW)
         assert store.counts() == {"feeds": 0, "items": 0, "stories": 0, "findings": 0}, "nothing written"
+
+
+def test_a_process_pool_parses_and_analyses_as_the_main_process_does(
+    database_url: str, store: Store, matcher: Matcher, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = [*sorted((ROOT / "config/demo/feeds").iterdir()), *sorted(FIXTURES.iterdir())]
+
+    def config(url: str, processes: int) -> Config:
+        return Config.model_validate(
+            {
+                "database": {"url": url},
+                "baseline": {"file": str(ROOT / "config/baselines/bakhmut-2023-01-26.toml")},
+                "fetch": {"processes": processes},
+                "feeds": [{"name": f"{n}-{path.stem}", "path": str(path)} for n, path in enumerate(paths)],
+            }
+        )
+
+    def shape(found: Store) -> list[tuple[str, str, str, float, tuple[str, ...]]]:
+        return sorted((f.url, f.claim_id, f.relation, f.score, f.places) for f in found.findings())
+
+    pooled = cycle.run_cycle(config(database_url, 2), store, matcher, now=NOW)
+    # The pool did the work: a failed pool analysis is logged, then redone in this process.
+    assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'in-process.db'}")
+    migrate(engine)
+    with Store(engine) as reference_store:
+        reference = cycle.run_cycle(config("sqlite://", 0), reference_store, matcher, now=NOW)
+        assert pooled == reference
+        assert pooled.new_findings > 5
+        assert shape(store) == shape(reference_store)
+        assert store.count_unanalysed() == 0
+    engine.dispose()

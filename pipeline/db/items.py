@@ -115,16 +115,19 @@ def items_after(session: Session, last_id: int, *, only_unanalysed: bool, limit:
     return [stored_item(row, feed_name) for row, feed_name in session.exec(statement).all()]
 
 
-def claim_unanalysed(session: Session, limit: int) -> list[tuple[ItemRow, StoredItem]]:
-    """Lock up to `limit` unanalysed items that no other transaction holds, in id order.
+def claim_unanalysed(
+    session: Session, limit: int, ids: Sequence[int] | None = None
+) -> list[tuple[ItemRow, StoredItem]]:
+    """Lock up to `limit` unanalysed items (of `ids`, when given) that no other transaction holds, in id order.
 
     SKIP LOCKED (PostgreSQL) passes over the rows another worker is analysing, so two
     workers take different batches; the locks last until the caller's transaction ends.
     """
+    statement = _with_feed_name().where(col(ItemRow.analysed_at).is_(None))
+    if ids is not None:
+        statement = statement.where(col(ItemRow.id).in_(ids))
     statement = (
-        _with_feed_name()
-        .where(col(ItemRow.analysed_at).is_(None))
-        .order_by(col(ItemRow.id))
+        statement.order_by(col(ItemRow.id))
         .limit(limit)
         .with_for_update(skip_locked=True, of=ItemRow)  # not the feed rows: add_items locks those
     )

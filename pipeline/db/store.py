@@ -13,7 +13,7 @@ that the next run finishes and nothing it would do twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -149,6 +149,22 @@ class Store:
                     session, row, found, now=now, existing=existing.get(item.id, {})
                 )
         return AnalysedBatch(len(batch), new)
+
+    def save_analysis(self, results: Mapping[int, Sequence[Finding]], *, now: datetime) -> int:
+        """Save findings computed elsewhere for items still unanalysed; return how many are new.
+
+        The items are locked as `analyse_batch` locks them; one that another worker analysed
+        meanwhile (or holds now) is passed over, so no item's findings are written twice.
+        """
+        new = 0
+        with self._transaction(write=True) as session:
+            batch = items.claim_unanalysed(session, len(results), ids=list(results))
+            existing = findings.findings_by_item(session, [item.id for _, item in batch])
+            for row, item in batch:
+                new += findings.save_findings(
+                    session, row, results[item.id], now=now, existing=existing.get(item.id, {})
+                )
+        return new
 
     # -- findings ------------------------------------------------------------------------
 

@@ -1,0 +1,102 @@
+"""The CPU-bound stages of a cycle, parse and analysis, off the event loop and on every core.
+
+feedparser and the analysis core are pure Python, so threads would share one core with the
+event loop that fetches. A cycle of many feeds therefore hands both to a process pool: each
+worker process compiles the baseline once when it starts (a `Matcher` holds caches that do not
+pickle; the `Baseline` and `AnalysisSettings` it came from do), then parses bodies and analyses
+items as the cycle sends them. Starting the pool costs about half a second, so a small cycle
+(or one that is all 304s) parses in a thread and leaves analysis to `cycle.analyse_pending`.
+Only plain values cross the process boundary: bytes in, records or (code, detail) out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+
+from pipeline.analysis import Matcher, analyse, compile_baseline
+from pipeline.baseline import Baseline
+from pipeline.config import AnalysisSettings
+from pipeline.errors import FetchError
+from pipeline.parse import parse_feed
+from pipeline.records import Finding, ItemText, ParsedFeed
+
+# Below this many feeds a cycle works in threads: starting the processes costs more than it saves.
+POOL_MIN_FEEDS = 32
+
+# The worker process's compiled baseline, set once by `_start_worker` (one per process, never shared).
+_matcher: Matcher | None = None
+
+
+def pool_size(processes: int | None, feeds: int) -> int:
+    """How many processes a cycle of `feeds` feeds uses: the setting, or one per core for a big cycle."""
+    if processes is not None:
+        return processes
+    cores = os.cpu_count() or 1
+    return cores if cores >= 2 and feeds >= POOL_MIN_FEEDS else 0
+
+
+class WorkPool:
+    """Parse and analyse in `size` processes (started at first use), or parse in a thread when 0."""
+
+    def __init__(self, size: int, matcher: Matcher) -> None:
+        self.size = size
+        self._matcher = matcher
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def analyses(self) -> bool:
+        """Whether items are analysed here (else `cycle.analyse_pending` does it in this process)."""
+        return self.size > 0
+
+    def __enter__(self) -> WorkPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    async def parse(self, body: bytes, url: str, now: datetime) -> ParsedFeed | tuple[str, str]:
+        """`parse_body` in a worker process, or in a thread when the pool has none."""
+        if self.size == 0:
+            return await asyncio.to_thread(parse_body, body, url, now)
+        return await asyncio.get_running_loop().run_in_executor(self._executor(), parse_body, body, url, now)
+
+    async def analyse(self, items: Sequence[ItemText]) -> list[list[Finding]]:
+        """The findings of each item, analysed in a worker process (the pool must have some)."""
+        assert self.size > 0, "a pool without processes leaves analysis to analyse_pending"
+        return await asyncio.get_running_loop().run_in_executor(self._executor(), analyse_texts, list(items))
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn, not fork: the parent holds database connections and an event loop's threads.
+            self._pool = ProcessPoolExecutor(
+                self.size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self._matcher.baseline, self._matcher.settings),
+            )
+        return self._pool
+
+
+def parse_body(body: bytes, url: str, now: datetime) -> ParsedFeed | tuple[str, str]:
+    """parse_feed as a plain value: the feed, or the error's (code, detail)."""
+    try:
+        return parse_feed(body, source=url, fetched_at=now, now=now)
+    except FetchError as exc:
+        return exc.code, exc.detail
+
+
+def analyse_texts(items: list[ItemText]) -> list[list[Finding]]:
+    """Analyse items with this worker process's compiled baseline."""
+    assert _matcher is not None, "worker process started without _start_worker"
+    return [analyse(item, _matcher) for item in items]
+
+
+def _start_worker(baseline: Baseline, settings: AnalysisSettings) -> None:
+    global _matcher  # one compiled baseline per worker process, set once at its start
+    _matcher = compile_baseline(baseline, settings)
