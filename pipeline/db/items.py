@@ -78,11 +78,10 @@ def add_items(
         ],
     )
     sources = [{"item_id": ids[position], "feed_id": feed_id, "guid": new.guid} for position, new in ordered]
-    for chunk in _chunks(sources):
-        session.exec(
-            insert(session, _ITEM_SOURCE)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["item_id", "feed_id"])
+    if sources:
+        session.connection().execute(
+            insert(session, _ITEM_SOURCE).on_conflict_do_nothing(index_elements=["item_id", "feed_id"]),
+            sources,
         )
     stored: dict[int, StoredItem] = {}
     for position, new in to_insert:
@@ -206,14 +205,16 @@ def _insert_items(session: Session, feed_id: int, items: Sequence[NewItem], now:
         }
         for new in items
     ]
-    for chunk in _chunks(rows):
-        statement = (
-            insert(session, _ITEM)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["canonical_url"])
-            .returning(_ITEM.c.id, _ITEM.c.canonical_url)
-        )
-        for item_id, url in session.exec(statement).all():
+    # One statement with a list of parameter sets: SQLAlchemy compiles it once (cached) and
+    # sends it as multi-row INSERTs ("insertmanyvalues"), instead of compiling a new
+    # `.values([...])` statement for every feed.
+    statement = (
+        insert(session, _ITEM)
+        .on_conflict_do_nothing(index_elements=["canonical_url"])
+        .returning(_ITEM.c.id, _ITEM.c.canonical_url)
+    )
+    if rows:
+        for item_id, url in session.connection().execute(statement, rows).all():
             created[url] = int(item_id)
     return created
 
