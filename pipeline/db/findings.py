@@ -35,16 +35,47 @@ def save_findings(
     note; one that no longer appears is deleted unless an analyst has reviewed it. `existing`:
     the item's finding rows by claim, when the caller read them already (`findings_by_item`).
     """
-    item_id = row_id(item.id)
-    best = _strongest_per_claim(findings)
     if existing is None:
+        item_id = row_id(item.id)
         existing = findings_by_item(session, [item_id]).get(item_id, {})
-    new_rows = 0
+    return save_many(session, [(item, findings, existing)], now=now)
+
+
+def save_many(
+    session: Session,
+    batch: Sequence[tuple[ItemRow, Sequence[Finding], dict[str, FindingRow]]],
+    *,
+    now: datetime,
+) -> int:
+    """`save_findings` for several locked items with their existing rows; new rows in one INSERT."""
+    to_insert: list[dict[str, Any]] = []
+    for item, found, existing in batch:
+        to_insert += _replace(session, item, found, existing, now)
+    if not to_insert:
+        return 0
+    # One executemany: compiled once and sent as multi-row INSERTs; RETURNING counts what is new.
+    statement = (
+        insert(session, _FINDING)
+        .on_conflict_do_nothing(index_elements=["item_id", "claim_id"])
+        .returning(_FINDING.c.id)
+    )
+    return len(session.connection().execute(statement, to_insert).all())
+
+
+def _replace(
+    session: Session, item: ItemRow, found: Sequence[Finding], existing: dict[str, FindingRow], now: datetime
+) -> list[dict[str, Any]]:
+    """Update or delete the item's existing rows in place; return the rows still to insert."""
+    item_id = row_id(item.id)
+    best = _strongest_per_claim(found)
+    to_insert: list[dict[str, Any]] = []
     for claim_id, finding in best.items():
         values = _finding_values(finding)
         row = existing.get(claim_id)
         if row is None:
-            new_rows += _insert_finding(session, item_id, claim_id, values, now)
+            to_insert.append(
+                {"item_id": item_id, "claim_id": claim_id, "created": now, "updated": now, **values}
+            )
         elif any(getattr(row, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(row, key, value)
@@ -53,7 +84,7 @@ def save_findings(
         if claim_id not in best and row.review_state == ReviewState.PENDING:
             session.delete(row)
     item.analysed_at = now
-    return new_rows
+    return to_insert
 
 
 def findings_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, dict[str, FindingRow]]:
@@ -129,18 +160,6 @@ def _strongest_per_claim(findings: Sequence[Finding]) -> dict[str, Finding]:
         if finding.claim_id not in best or finding.score > best[finding.claim_id].score:
             best[finding.claim_id] = finding
     return best
-
-
-def _insert_finding(
-    session: Session, item_id: int, claim_id: str, values: dict[str, Any], now: datetime
-) -> int:
-    inserted = session.exec(
-        insert(session, _FINDING)
-        .values(item_id=item_id, claim_id=claim_id, created=now, updated=now, **values)
-        .on_conflict_do_nothing(index_elements=["item_id", "claim_id"])
-        .returning(_FINDING.c.id)
-    ).scalar_one_or_none()
-    return int(inserted is not None)
 
 
 def _finding_values(finding: Finding) -> dict[str, Any]:

@@ -138,16 +138,13 @@ class Store:
         two workers never analyse the same item, and a crash (or an exception from `analyse`)
         leaves the whole batch for the next run. `items == 0` means nothing is left to take.
         """
-        new = 0
         with self._transaction(write=True) as session:
             batch = items.claim_unanalysed(session, size)
             # One query for the batch's existing findings (a crashed re-analysis may have left some).
             existing = findings.findings_by_item(session, [item.id for _, item in batch])
-            for row, item in batch:
-                found = analyse(item)
-                new += findings.save_findings(
-                    session, row, found, now=now, existing=existing.get(item.id, {})
-                )
+            new = findings.save_many(
+                session, [(row, analyse(item), existing.get(item.id, {})) for row, item in batch], now=now
+            )
         return AnalysedBatch(len(batch), new)
 
     def save_analysis(self, results: Mapping[int, Sequence[Finding]], *, now: datetime) -> int:
@@ -156,15 +153,12 @@ class Store:
         The items are locked as `analyse_batch` locks them; one that another worker analysed
         meanwhile (or holds now) is passed over, so no item's findings are written twice.
         """
-        new = 0
         with self._transaction(write=True) as session:
             batch = items.claim_unanalysed(session, len(results), ids=list(results))
             existing = findings.findings_by_item(session, [item.id for _, item in batch])
-            for row, item in batch:
-                new += findings.save_findings(
-                    session, row, results[item.id], now=now, existing=existing.get(item.id, {})
-                )
-        return new
+            return findings.save_many(
+                session, [(row, results[item.id], existing.get(item.id, {})) for row, item in batch], now=now
+            )
 
     # -- findings ------------------------------------------------------------------------
 
