@@ -127,7 +127,7 @@ LOSS_POINTS = {
     "claiming": ("UPDATE feed SET claimed_by=", 1),
     "storing": ("INSERT INTO item ", 4),  # one multi-row INSERT per feed: the 4th of 8 feeds
     "recording": ("last_fetched=", 3),
-    "analysing": ("INSERT INTO finding ", 90),  # in the second batch of 100 items
+    "analysing": ("INSERT INTO finding ", 2),  # one INSERT per batch of items: the second batch
 }
 
 
