@@ -50,3 +50,26 @@ def test_ties_go_to_the_first_candidate_added() -> None:
     first = StoryCandidate(7, 7, ORIGINAL.text)
     second = StoryCandidate(8, 8, ORIGINAL.text)
     assert StoryIndex([first, second]).find(ORIGINAL.text, DEFAULT) == first
+
+
+def test_a_report_sharing_only_stock_phrases_is_never_scored() -> None:
+    # Shares "russian forces pounded", "of bakhmut with", "in the donetsk region"... with the
+    # original, but under a fifth of its three-word runs: another report on the same subject.
+    other = story_text(
+        "Russian forces pounded Vuhledar overnight",
+        "Russian forces pounded the outskirts of Vuhledar on Friday while the city of Bakhmut with its "
+        "ruined factories stayed quiet, officials in the Donetsk region said, and repairs began on the "
+        "water station that supplies several villages nearby after weeks without running water.",
+    )
+    index = StoryIndex([ORIGINAL])
+    assert find_syndicated(other, [ORIGINAL], 0) == ORIGINAL  # scored, it would be a "match" at 0
+    assert index.find(other, 0) is None
+
+
+def test_a_copy_with_an_edit_every_few_words_is_still_found() -> None:
+    words = SUMMARY.split()
+    edited = " ".join(word + "s" if n % 7 == 3 and word.isalpha() else word for n, word in enumerate(words))
+    index = StoryIndex([OTHER, ORIGINAL])
+    text = story_text(TITLE, edited)
+    assert find_syndicated(text, [OTHER, ORIGINAL], DEFAULT) == ORIGINAL
+    assert index.find(text, DEFAULT) == ORIGINAL
