@@ -3,8 +3,8 @@
 This module only wires stages together and owns the concurrency: each stage is a plain
 function (async only in `fetch`). A cycle is one worker (`Store.worker`, explained in
 `pipeline/db/worker.py`): it fetches only the feeds it claims and analyses items in batches no
-other worker holds. A feed's items are stored (idempotently, by canonical URL) before its fetch
-is recorded, and analysis picks up every stored item not analysed yet, so a crash anywhere —
+other worker holds. A feed's items are stored (idempotently, by canonical URL) in the transaction
+that records its fetch, and analysis picks up every stored item not analysed yet, so a crash anywhere —
 kill -9, a database that goes away — loses nothing and a re-run duplicates nothing.
 """
 
@@ -206,13 +206,11 @@ class _Cycle:
 
     def _store(self, fetched: _Fetched, *, failures: int) -> tuple[_FeedOutcome, list[StoredItem]]:
         result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
-        stored: list[StoredItem] = []
+        new_items: list[NewItem] = []
+        texts: dict[str, str] = {}
         if parsed is not None:
             index = self.index()
             new_items, texts = _dedupe(parsed.items, index, config.analysis.syndication_min_similarity)
-            stored = self.store.add_items(result.feed_name, new_items, now=now)
-            for s in stored:
-                index.add(StoryCandidate(s.id, s.story_id, texts[s.canonical_url]))
         if result.ok:
             next_due = now + timedelta(minutes=config.schedule.fetch_every_minutes)
             status = "not_modified" if result.not_modified else "ok"
@@ -226,7 +224,11 @@ class _Cycle:
                 extra={"feed": result.feed_name, "code": result.error_code, "error": result.error_message},
             )
         warning = parsed.warning if parsed is not None else None
-        self.store.record_fetch(result, now=now, next_due=next_due, warning=warning, new_items=len(stored))
+        stored = self.store.save_fetch(result, new_items, now=now, next_due=next_due, warning=warning)
+        if stored:
+            index = self.index()
+            for s in stored:
+                index.add(StoryCandidate(s.id, s.story_id, texts[s.canonical_url]))
         error = None if result.ok else f"{result.feed_name}: {result.error_message}"
         copies = sum(1 for s in stored if s.story_id != s.id)
         return _FeedOutcome(status, len(stored), copies, error), stored

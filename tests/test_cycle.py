@@ -13,6 +13,7 @@ from pipeline import cycle
 from pipeline.analysis import Matcher, compile_baseline
 from pipeline.baseline import load_baseline
 from pipeline.config import Config
+from pipeline.db import feeds as feeds_module
 from pipeline.db.engine import create_db_engine, migrate
 from pipeline.db.store import Store
 from pipeline.errors import DatabaseError
@@ -87,7 +88,7 @@ def test_crash_during_analysis_loses_nothing(
     assert store.counts()["items"] == 2
 
 
-def test_crash_before_the_feed_is_recorded_duplicates_nothing(
+def test_a_crash_while_recording_the_fetch_stores_nothing_and_the_rerun_stores_each_item_once(
     database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(database_url, "wire.rss")
@@ -96,11 +97,12 @@ def test_crash_before_the_feed_is_recorded_duplicates_nothing(
         raise RuntimeError("killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "record_fetch", crash)
+        patch.setattr(feeds_module, "record_fetch", crash)
         with pytest.raises(RuntimeError):
             cycle.run_cycle(config, store, matcher, now=NOW)
+    assert store.counts()["items"] == 0, "a feed's items and its fetch record commit together"
     summary = cycle.run_cycle(config, store, matcher, now=NOW)
-    assert summary.new_items == 0
+    assert summary.new_items == 2
     assert store.counts()["items"] == 2
 
 

@@ -93,6 +93,27 @@ class Store:
                 session, result, now=now, next_due=next_due, warning=warning, new_items=new_items
             )
 
+    def save_fetch(
+        self,
+        result: FetchResult,
+        new: Sequence[NewItem],
+        *,
+        now: datetime,
+        next_due: datetime,
+        warning: str | None,
+    ) -> list[StoredItem]:
+        """`add_items` then `record_fetch` in one transaction: a feed's items and its fetch land together.
+
+        One commit per feed instead of two; a crash before it leaves both undone, so the next
+        cycle fetches the feed again with the old validators and stores the same items.
+        """
+        with self._transaction(write=True) as session:
+            stored = items.add_items(session, result.feed_name, new, now=now) if new else []
+            feeds.record_fetch(
+                session, result, now=now, next_due=next_due, warning=warning, new_items=len(stored)
+            )
+        return stored
+
     def feed_statuses(self) -> list[FeedStatus]:
         """The status of every configured feed, by name."""
         with self._transaction(write=False) as session:
