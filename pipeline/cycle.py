@@ -126,6 +126,9 @@ class _Cycle:
         self.store, self.config, self.matcher, self.now, self.progress = store, config, matcher, now, progress
         self._index: StoryIndex | None = None
         self._analyses: list[asyncio.Task[None]] = []
+        # The pool's results not saved yet: saved ANALYSIS_BATCH items at a time (one transaction
+        # for several small feeds); lost in a crash, they stay unanalysed for analyse_pending.
+        self._unsaved: dict[int, Sequence[Finding]] = {}
         self.new_findings = 0  # saved by the pool's analyses
 
     def index(self) -> StoryIndex:
@@ -180,6 +183,7 @@ class _Cycle:
                     if self._analyses:
                         # Items of an analysis cut off here stay unanalysed: analyse_pending takes them.
                         await asyncio.wait(self._analyses, timeout=max(0.0, deadline - time.monotonic()))
+                    self._save_analyses()
                 finally:
                     for _, task in pending:
                         task.cancel()
@@ -201,8 +205,15 @@ class _Cycle:
             return
         by_id = {item.id: findings for item, findings in zip(originals, found, strict=True)}
         # A syndicated copy is the same story: its findings are counted once, on the original.
-        results = {item.id: by_id.get(item.id, []) for item in stored}
-        self.new_findings += self.store.save_analysis(results, now=self.now)
+        self._unsaved.update((item.id, by_id.get(item.id, [])) for item in stored)
+        if len(self._unsaved) >= ANALYSIS_BATCH:
+            self._save_analyses()
+
+    def _save_analyses(self) -> None:
+        """Save the pool's results gathered so far, unless another worker analysed those items."""
+        if self._unsaved:
+            results, self._unsaved = self._unsaved, {}
+            self.new_findings += self.store.save_analysis(results, now=self.now)
 
     def _store(self, fetched: _Fetched, *, failures: int) -> tuple[_FeedOutcome, list[StoredItem]]:
         result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
