@@ -24,11 +24,11 @@ from pipeline.analysis import Matcher, analyse
 from pipeline.claimer import FeedClaimer
 from pipeline.config import Config, FetchSettings
 from pipeline.db.store import NewItem, Store, StoredItem
-from pipeline.dedupe import StoryCandidate, canonical_url, content_hash, story_text
+from pipeline.dedupe import StoryCandidate, story_text
 from pipeline.fetch import failure_backoff, fetch_feed, make_client
-from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText, ParsedFeed, ParsedItem
-from pipeline.storyindex import StoryIndex
-from pipeline.workpool import WorkPool, pool_size
+from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
+from pipeline.storyindex import StoryIndex, shingles
+from pipeline.workpool import PreparedFeed, WorkPool, pool_size
 
 logger = logging.getLogger(__name__)
 
@@ -218,10 +218,10 @@ class _Cycle:
     def _store(self, fetched: _Fetched, *, failures: int) -> tuple[_FeedOutcome, list[StoredItem]]:
         result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
         new_items: list[NewItem] = []
-        texts: dict[str, str] = {}
+        texts: dict[str, tuple[str, set[str]]] = {}
         if parsed is not None:
             index = self.index()
-            new_items, texts = _dedupe(parsed.items, index, config.analysis.syndication_min_similarity)
+            new_items, texts = _dedupe(parsed, index, config.analysis.syndication_min_similarity)
         if result.ok:
             next_due = now + timedelta(minutes=config.schedule.fetch_every_minutes)
             status = "not_modified" if result.not_modified else "ok"
@@ -234,12 +234,13 @@ class _Cycle:
                 "feed failed",
                 extra={"feed": result.feed_name, "code": result.error_code, "error": result.error_message},
             )
-        warning = parsed.warning if parsed is not None else None
+        warning = parsed.feed.warning if parsed is not None else None
         stored = self.store.save_fetch(result, new_items, now=now, next_due=next_due, warning=warning)
         if stored:
             index = self.index()
             for s in stored:
-                index.add(StoryCandidate(s.id, s.story_id, texts[s.canonical_url]))
+                text, runs = texts[s.canonical_url]
+                index.add(StoryCandidate(s.id, s.story_id, text), runs)
         error = None if result.ok else f"{result.feed_name}: {result.error_message}"
         copies = sum(1 for s in stored if s.story_id != s.id)
         return _FeedOutcome(status, len(stored), copies, error), stored
@@ -250,7 +251,7 @@ class _Fetched:
     """A feed fetched and parsed: the result without its body, and the parsed feed if it had one."""
 
     result: FetchResult
-    parsed: ParsedFeed | None
+    parsed: PreparedFeed | None
 
 
 async def _parse(result: FetchResult, pool: WorkPool, now: datetime) -> _Fetched:
@@ -259,7 +260,7 @@ async def _parse(result: FetchResult, pool: WorkPool, now: datetime) -> _Fetched
         return _Fetched(replace(result, body=None), None)
     outcome = await pool.parse(result.body, result.url, now)
     bare = replace(result, body=None)
-    if isinstance(outcome, ParsedFeed):
+    if isinstance(outcome, PreparedFeed):
         return _Fetched(bare, outcome)
     code, detail = outcome
     return _Fetched(replace(bare, error_code=code, error_message=detail), None)
@@ -290,19 +291,19 @@ def _deadline_result(feed: FeedState, settings: FetchSettings, task: asyncio.Tas
 
 
 def _dedupe(
-    items: Sequence[ParsedItem], index: StoryIndex, min_similarity: float
-) -> tuple[list[NewItem], dict[str, str]]:
-    """Turn parsed items into storable ones (canonical URL, hash, syndicated story link), with each one's story text."""
-    seen: set[str] = set()
+    feed: PreparedFeed, index: StoryIndex, min_similarity: float
+) -> tuple[list[NewItem], dict[str, tuple[str, set[str]]]]:
+    """Turn parsed items into storable ones (canonical URL, hash, syndicated story link), with each one's
+    story text and shingles by canonical URL (for `StoryIndex.add` once stored)."""
     out: list[NewItem] = []
-    texts: dict[str, str] = {}
-    for item in items:
-        key = _item_key(item)
-        if key in seen:
+    texts: dict[str, tuple[str, set[str]]] = {}
+    for item, keys in zip(feed.feed.items, feed.keys, strict=True):
+        key = keys.canonical_url
+        if key in texts:
             continue
-        seen.add(key)
-        text = texts[key] = story_text(item.title, item.summary)
-        original = index.find(text, min_similarity)
+        runs = shingles(keys.story_text)
+        texts[key] = (keys.story_text, runs)
+        original = index.find(keys.story_text, min_similarity, runs)
         out.append(
             NewItem(
                 canonical_url=key,
@@ -311,21 +312,12 @@ def _dedupe(
                 title=item.title,
                 summary=item.summary,
                 published=item.published,
-                content_hash=content_hash(item.title, item.summary),
+                content_hash=keys.content_hash,
                 flags=item.flags,
                 story_id=original.story_id if original else None,
             )
         )
     return out, texts
-
-
-def _item_key(item: ParsedItem) -> str:
-    # Entries without a link still need a stable unique key: their guid, else their text.
-    if item.url:
-        return canonical_url(item.url)
-    if item.guid:
-        return f"urn:guid:{item.guid}"
-    return f"urn:sha256:{content_hash(item.title, item.summary)}"
 
 
 def _story_candidates(store: Store, now: datetime) -> list[StoryCandidate]:

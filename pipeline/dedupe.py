@@ -48,6 +48,8 @@ from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
 
+from pipeline.records import ParsedItem
+
 SHORT_TEXT = 40  # characters of story text under which only equality counts
 PREFIX_MIN = 120  # the shorter text must be this long to be compared with the longer's start
 SUMMARY_CHARS = 300  # how much of the summary story_text keeps
@@ -137,6 +139,27 @@ def _bare_start(text: str, length: int) -> str:
         if len(start) > length + _BARE_MARGIN:
             return start
     return _bare(text)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemKeys:
+    """An item's duplicate keys, computed once (in the process that parsed it)."""
+
+    canonical_url: str  # the item's unique key: its canonical link, else its guid or text
+    content_hash: str
+    story_text: str
+
+
+def item_keys(item: ParsedItem) -> ItemKeys:
+    """The keys `cycle` deduplicates an item by; entries without a link are keyed by guid, else text."""
+    digest = content_hash(item.title, item.summary)
+    if item.url:
+        key = canonical_url(item.url)
+    elif item.guid:
+        key = f"urn:guid:{item.guid}"
+    else:
+        key = f"urn:sha256:{digest}"
+    return ItemKeys(key, digest, story_text(item.title, item.summary))
 
 
 @dataclass(frozen=True, slots=True)

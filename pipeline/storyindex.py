@@ -51,18 +51,18 @@ class StoryIndex:
     def __len__(self) -> int:
         return len(self._candidates)
 
-    def add(self, candidate: StoryCandidate) -> None:
-        """Make a stored item a candidate for later items."""
+    def add(self, candidate: StoryCandidate, keys: set[str] | None = None) -> None:
+        """Make a stored item a candidate for later items (`keys`: `shingles(candidate.text)`, if known)."""
         position = len(self._candidates)
         self._candidates.append(candidate)
-        keys = _shingles(candidate.text)
+        keys = shingles(candidate.text) if keys is None else keys
         self._sizes.append(len(keys))
         for key in keys:
             self._postings[key].append(position)
 
-    def find(self, text: str, min_similarity: float) -> StoryCandidate | None:
+    def find(self, text: str, min_similarity: float, keys: set[str] | None = None) -> StoryCandidate | None:
         """The candidate `text` (a `story_text`) is a syndicated copy of, as `find_syndicated` decides."""
-        keys = _shingles(text)
+        keys = shingles(text) if keys is None else keys
         shared: Counter[int] = Counter()
         for key in keys:
             shared.update(self._postings.get(key, ()))
@@ -78,7 +78,8 @@ class StoryIndex:
         return find_syndicated(text, [self._candidates[p] for p in positions], min_similarity)
 
 
-def _shingles(text: str) -> set[str]:
+def shingles(text: str) -> set[str]:
+    """The runs of SHINGLE_WORDS words of a story text (the whole text when it is shorter)."""
     words = text.split()
     if len(words) < SHINGLE_WORDS:
         return {text} if text else set()

@@ -6,7 +6,9 @@ worker process compiles the baseline once when it starts (a `Matcher` holds cach
 pickle; the `Baseline` and `AnalysisSettings` it came from do), then parses bodies and analyses
 items as the cycle sends them. Starting the pool costs about half a second, so a small cycle
 (or one that is all 304s) parses in a thread and leaves analysis to `cycle.analyse_pending`.
-Only plain values cross the process boundary: bytes in, records or (code, detail) out.
+Each parsed feed comes back with its items' duplicate keys (`dedupe.item_keys`), so the
+process that stores does not spend its time hashing and folding text. Only plain values cross
+the process boundary: bytes in, records or (code, detail) out.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.analysis import Matcher, analyse, compile_baseline
 from pipeline.baseline import Baseline
 from pipeline.config import AnalysisSettings
+from pipeline.dedupe import ItemKeys, item_keys
 from pipeline.errors import FetchError
 from pipeline.parse import parse_feed
 from pipeline.records import Finding, ItemText, ParsedFeed
@@ -30,6 +34,14 @@ POOL_MIN_FEEDS = 32
 
 # The worker process's compiled baseline, set once by `_start_worker` (one per process, never shared).
 _matcher: Matcher | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedFeed:
+    """A parsed feed with each item's duplicate keys, computed where it was parsed."""
+
+    feed: ParsedFeed
+    keys: tuple[ItemKeys, ...]  # one per item, in order
 
 
 def pool_size(processes: int | None, feeds: int) -> int:
@@ -60,7 +72,7 @@ class WorkPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    async def parse(self, body: bytes, url: str, now: datetime) -> ParsedFeed | tuple[str, str]:
+    async def parse(self, body: bytes, url: str, now: datetime) -> PreparedFeed | tuple[str, str]:
         """`parse_body` in a worker process, or in a thread when the pool has none."""
         if self.size == 0:
             return await asyncio.to_thread(parse_body, body, url, now)
@@ -83,12 +95,15 @@ class WorkPool:
         return self._pool
 
 
-def parse_body(body: bytes, url: str, now: datetime) -> ParsedFeed | tuple[str, str]:
-    """parse_feed as a plain value: the feed, or the error's (code, detail)."""
+def parse_body(body: bytes, url: str, now: datetime) -> PreparedFeed | tuple[str, str]:
+    """parse_feed as a plain value: the feed with its items' keys, or the error's (code, detail)."""
     try:
-        return parse_feed(body, source=url, fetched_at=now, now=now)
+        feed = parse_feed(body, source=url, fetched_at=now, now=now)
     except FetchError as exc:
         return exc.code, exc.detail
+    # Hashing and folding each item's text is pure CPU work: done here, it leaves the event
+    # loop's process (which also stores) free for the database.
+    return PreparedFeed(feed, tuple(item_keys(item) for item in feed.items))
 
 
 def analyse_texts(items: list[ItemText]) -> list[list[Finding]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import unicodedata
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,8 +17,10 @@ from pipeline.dedupe import (
     canonical_url,
     content_hash,
     find_syndicated,
+    item_keys,
     story_text,
 )
+from pipeline.records import ParsedItem
 
 DEFAULT = AnalysisSettings().syndication_min_similarity  # 92
 
@@ -230,3 +233,17 @@ def test_story_text_of_a_long_summary_reads_only_its_start_and_agrees_with_readi
     for _ in range(300):
         summary = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 400)))
         assert story_text("Title: a test", summary) == _reference_story_text("Title: a test", summary)
+
+
+def test_item_keys_key_an_item_by_its_canonical_link_else_its_guid_else_its_text() -> None:
+    when = datetime(2023, 3, 1, tzinfo=UTC)
+    linked = ParsedItem(
+        "g1", "HTTPS://Example.com/a/1/?utm_source=x", "Bakhmut holds", "Fighting goes on.", when
+    )
+    keys = item_keys(linked)
+    assert keys.canonical_url == "https://example.com/a/1"
+    assert keys.content_hash == content_hash("Bakhmut holds", "Fighting goes on.")
+    assert keys.story_text == story_text("Bakhmut holds", "Fighting goes on.")
+    assert item_keys(ParsedItem("g1", None, "Bakhmut holds", "", when)).canonical_url == "urn:guid:g1"
+    unkeyed = item_keys(ParsedItem(None, None, "Bakhmut holds", "", when))
+    assert unkeyed.canonical_url == f"urn:sha256:{content_hash('Bakhmut holds', '')}"
