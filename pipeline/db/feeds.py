@@ -95,9 +95,13 @@ def record_fetch(
     next_due: datetime,
     warning: str | None,
     new_items: int,
+    row: FeedRow | None = None,
 ) -> None:
-    """Store how a fetch went (validators and success, or the error and one more failure); end the claim."""
-    row = feed_for_update(session, result.feed_name)
+    """Store how a fetch went (validators and success, or the error and one more failure); end the claim.
+
+    `row`: the feed's row when the caller locked it already in this transaction.
+    """
+    row = row if row is not None else feed_for_update(session, result.feed_name)
     row.claimed_by = row.claimed_until = None
     row.last_fetched = now
     row.next_due = next_due

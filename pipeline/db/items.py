@@ -30,7 +30,7 @@ _T = TypeVar("_T")
 
 
 def add_items(
-    session: Session, feed_name: str, items: Sequence[NewItem], *, now: datetime
+    session: Session, feed_name: str, items: Sequence[NewItem], *, now: datetime, feed: FeedRow | None = None
 ) -> list[StoredItem]:
     """Store the items a feed gave; return only those never seen before, in input order.
 
@@ -39,7 +39,7 @@ def add_items(
     the ids of the URLs that were already stored, the story ids of the new rows and the
     item_source rows.
     """
-    feed_id = row_id(feed_for_update(session, feed_name).id)
+    feed_id = row_id((feed if feed is not None else feed_for_update(session, feed_name)).id)
     # Insert in canonical URL order: two transactions that insert the same URLs then take
     # their unique-key locks in the same order, so PostgreSQL cannot deadlock.
     ordered = sorted(enumerate(items), key=lambda pair: pair[1].canonical_url)
