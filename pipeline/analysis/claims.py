@@ -38,7 +38,15 @@ from typing import Any
 from pipeline.analysis.events import expulsions, holding_city, possessed, pronoun_places, settle_events
 from pipeline.analysis.places import Coreference, PlaceIndex
 from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
-from pipeline.analysis.text import Lexicon, Tokens, normalise, split_sentences, tokenise_many, with_surface
+from pipeline.analysis.text import (
+    Lexicon,
+    Tokens,
+    distinct_words,
+    normalise,
+    split_sentences,
+    tokenise_many,
+    with_surface,
+)
 from pipeline.analysis.weigh import weigh
 from pipeline.baseline import Baseline
 from pipeline.config import AnalysisSettings
@@ -172,6 +180,19 @@ def _has_topic(light: tuple[str, ...], matcher: Matcher) -> bool:
     return any(token[:3] in stems and any(token.startswith(s) for s in stems[token[:3]]) for token in light)
 
 
+def _may_speak(item: ItemText, matcher: Matcher) -> bool:
+    """Whether any sentence of the item could name a baseline place or a claim's topic.
+
+    `_view` drops every sentence with neither (coreference and pronouns need a place named
+    before), so an item that fails this has no reading. The test runs on the whole text's
+    distinct words at once: one normalising pass and a set, instead of a tokenised sentence each.
+    """
+    words = distinct_words(f"{item.title} {item.body or ''}")
+    if _has_topic(tuple(light for light, _ in words), matcher):
+        return True
+    return matcher.places.may_name(words, matcher.known_words)
+
+
 def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: list[str]) -> View | None:
     places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
     if not places:  # "Russian forces took the city": the one city named earlier in the item
@@ -295,6 +316,8 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         published = item.published if item.published.tzinfo else item.published.replace(tzinfo=UTC)
         if published <= matcher.as_of:
             return []
+    if not _may_speak(item, matcher):
+        return []  # no place and no claim's topic anywhere: most items of most feeds
     readings = []
     sentences = _sentences(item)
     named: list[str] = []  # places named so far, for "the city" / "місто" in later sentences

@@ -223,6 +223,21 @@ class PlaceIndex:
             i = hit.end
         return hits
 
+    def may_name(self, words: Iterable[tuple[str, str]], skip_fuzzy: frozenset[str] = frozenset()) -> bool:
+        """Whether any of these (light, key) words could start a place hit in `find`: a cheap superset test.
+
+        A word can only start an exact hit when it is an alias's first word with a case ending
+        (what `_exact` tries first), and a fuzzy one when the (cached) fuzzy look-up finds an alias
+        or look-alike for it, as in `find`.
+        """
+        prefixes, fuzzy_word = self._prefixes, self._fuzzy_word
+        for light, key in words:
+            if key[:_MIN_STEM] in prefixes and _strip(key, self._first) is not None:
+                return True
+            if len(key) >= _FUZZY_MIN_LEN and light not in skip_fuzzy and fuzzy_word(key, light.isascii()):
+                return True
+        return False
+
     def _exact(self, keys: Sequence[str], i: int) -> PlaceHit | None:
         token = keys[i]
         for cut in range(0, min(_MAX_ENDING, len(token) - _MIN_STEM) + 1):

@@ -100,6 +100,11 @@ def _word_key(light_word: str) -> str:
     return _key_of_light(light_word) or light_word
 
 
+def distinct_words(text: str) -> list[tuple[str, str]]:
+    """The distinct light words of a text, each with its key, from one normalising pass."""
+    return [(word, _word_key(word)) for word in set(_WORD.findall(normalise(text.replace("\n", " "))))]
+
+
 def fold(text: str) -> str:
     """The common Latin key of a text: words folded to phonetic keys, joined by single spaces."""
     return " ".join(_WORD.findall(_key_of_light(normalise(text))))
