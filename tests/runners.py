@@ -269,7 +269,7 @@ def snapshot(database_url: str) -> Snapshot:
                 (str(url), str(story))
                 for url, story in query(
                     "SELECT item.canonical_url, story.canonical_url FROM item "
-                    "JOIN item AS story ON story.id = item.story_id"
+                    "JOIN item AS story ON story.id = COALESCE(item.story_id, item.id)"
                 )
             ),
             findings=frozenset(

@@ -36,8 +36,8 @@ def add_items(
 
     A few multi-row statements per feed, however many items it has (chunks of `_ROWS`): which
     guids the feed already gave, one `INSERT ... ON CONFLICT DO NOTHING RETURNING` for the rest,
-    the ids of the URLs that were already stored, the story ids of the new rows and the
-    item_source rows.
+    the ids of the URLs that were already stored, and the item_source rows. An original's
+    story_id stays NULL (it is its own story); a syndicated copy's is its original's.
     """
     feed_id = row_id((feed if feed is not None else feed_for_update(session, feed_name)).id)
     # Insert in canonical URL order: two transactions that insert the same URLs then take
@@ -69,14 +69,6 @@ def add_items(
             ids[position] = ids[first_of_guid[new.guid]]
         else:
             ids[position] = created.get(new.canonical_url) or existing[new.canonical_url]
-    _set_own_story(
-        session,
-        [
-            created[new.canonical_url]
-            for _, new in to_insert
-            if new.canonical_url in created and new.story_id is None
-        ],
-    )
     sources = [{"item_id": ids[position], "feed_id": feed_id, "guid": new.guid} for position, new in ordered]
     if sources:
         session.connection().execute(
@@ -227,12 +219,6 @@ def _ids_by_url(session: Session, urls: Sequence[str]) -> dict[str, int]:
         for url, item_id in session.exec(statement).all():
             found[url] = row_id(item_id)
     return found
-
-
-def _set_own_story(session: Session, item_ids: Sequence[int]) -> None:
-    """An item that copies no earlier one is its own story."""
-    for chunk in _chunks(list(item_ids)):
-        session.exec(_ITEM.update().where(_ITEM.c.id.in_(chunk)).values(story_id=_ITEM.c.id))
 
 
 def _chunks(values: list[_T]) -> Iterator[list[_T]]:

@@ -96,8 +96,9 @@ class ItemRow(SQLModel, table=True):
     published: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     fetched: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     content_hash: str = Field(sa_type=Text, nullable=False, index=True)
-    # The id of the first item of its syndicated story (its own id when original). NULL only
-    # between the insert and the update that follows it in the same transaction.
+    # The id of the first item of its syndicated story; NULL for an original, its own story
+    # (readers take COALESCE(story_id, id)). Rows stored by earlier versions hold their own id:
+    # the same meaning. NULL saves an UPDATE per new item (and a dead row version on PostgreSQL).
     story_id: int | None = Field(default=None, index=True)
     flags: str = Field(default="", sa_type=Text, nullable=False)  # comma-joined
     analysed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
