@@ -1,6 +1,6 @@
 """One worker, then two, on the real PostgreSQL: throughput of each, and no feed fetched or item stored twice.
 
-    python benchmarks/scale_out.py [--feeds 2000] [--workers 1,2] [--concurrency 20]
+    python benchmarks/scale_out.py [--feeds 2000] [--workers 1,2] [--concurrency 20] [--processes N]
                                    [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 `feedserver.py` serves the feeds (20 items of ~100 words each) from its own process. For each
@@ -12,6 +12,12 @@ Checks, per run: the server saw each feed requested exactly once; every item is 
 (items = distinct canonical URLs = feeds x items, one item_source row each, findings unique per
 item and claim); no feed is left claimed. The database URL defaults to
 NEWSWATCH_TEST_POSTGRES_URL.
+
+`--processes` sets each worker's `fetch.processes` (its parse and analysis pool). By default a
+worker takes one process per core, so on a small machine one worker already keeps every core
+busy and a second on the same machine has little left to add; `--processes 0` (each worker on
+one core, parsing in a thread) measures how the claiming itself scales when each worker brings
+its own core, as workers on separate machines do.
 """
 
 from __future__ import annotations
@@ -36,22 +42,29 @@ BASELINE = ROOT / "config/baselines/bakhmut-2023-01-26.toml"
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def config_for(database_url: str, base: str, feeds: int, concurrency: int) -> Any:
+def config_for(
+    database_url: str, base: str, feeds: int, concurrency: int, processes: int | None = None
+) -> Any:
     """The Config every worker of a run shares."""
     from pipeline.config import Config
 
+    # Every feed here is on one host; real ones are spread over many.
+    fetch: dict[str, Any] = {"concurrency": concurrency, "per_host": min(concurrency, 20)}
+    if processes is not None:
+        fetch["processes"] = processes
     return Config.model_validate(
         {
             "database": {"url": database_url},
             "baseline": {"file": str(BASELINE)},
-            # Every feed here is on one host; real ones are spread over many.
-            "fetch": {"concurrency": concurrency, "per_host": min(concurrency, 20)},
+            "fetch": fetch,
             "feeds": [{"name": f"feed-{n}", "url": f"{base}/f/{n}"} for n in range(feeds)],
         }
     )
 
 
-def worker(database_url: str, base: str, feeds: int, concurrency: int, now: datetime) -> None:
+def worker(
+    database_url: str, base: str, feeds: int, concurrency: int, now: datetime, processes: int | None
+) -> None:
     """One worker process: get ready, wait for the go line on stdin, run one due cycle, print JSON."""
     from pipeline.analysis import compile_baseline
     from pipeline.baseline import load_baseline
@@ -59,7 +72,7 @@ def worker(database_url: str, base: str, feeds: int, concurrency: int, now: date
     from pipeline.db.engine import create_db_engine
     from pipeline.db.store import Store
 
-    config = config_for(database_url, base, feeds, concurrency)
+    config = config_for(database_url, base, feeds, concurrency, processes)
     matcher = compile_baseline(load_baseline(config.baseline.file), config.analysis)
     engine = create_db_engine(database_url)
     with Store(engine) as store:
@@ -96,6 +109,8 @@ def one_run(workers: int, args: argparse.Namespace, server: RunningServer) -> di
         now = datetime.now(UTC).isoformat()
         command = [sys.executable, __file__, "--worker", "--database-url", url, "--base", server.base,
                    "--feeds", str(args.feeds), "--concurrency", str(args.concurrency), "--now", now]  # fmt: skip
+        if args.processes is not None:
+            command += ["--processes", str(args.processes)]
         with tempfile.TemporaryFile("w+") as errors:
             procs = [
                 subprocess.Popen(
@@ -171,6 +186,9 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument(
+        "--processes", type=int, default=None, help="each worker's fetch.processes (default: one per core)"
+    )
+    parser.add_argument(
         "--database-url", default=os.environ.get("NEWSWATCH_TEST_POSTGRES_URL") or DEFAULT_URL
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -179,15 +197,24 @@ def main() -> None:
     args = parser.parse_args()
     args.database_url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
     if args.worker:
-        worker(args.database_url, args.base, args.feeds, args.concurrency, datetime.fromisoformat(args.now))
+        worker(
+            args.database_url,
+            args.base,
+            args.feeds,
+            args.concurrency,
+            datetime.fromisoformat(args.now),
+            args.processes,
+        )
         return
     server = RunningServer(args.feeds, items=args.items)
     try:
         runs = [one_run(int(n), args, server) for n in args.workers.split(",")]
     finally:
         server.close()
+    pool = "one per core" if args.processes is None else str(args.processes)
     print(
-        f"{args.feeds:,} feeds x {args.items} items on PostgreSQL; concurrency {args.concurrency} per worker"
+        f"{args.feeds:,} feeds x {args.items} items on PostgreSQL; concurrency {args.concurrency} per worker; "
+        f"pool processes per worker: {pool} ({os.cpu_count()} cores)"
     )
     print(f"{'workers':>7} {'wall s':>8} {'items':>7} {'items/s':>9} {'feeds per worker':>24}  checks")
     for run in runs:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline import storyindex
 from pipeline.dedupe import StoryCandidate, find_syndicated, story_text
-from pipeline.storyindex import StoryIndex
+from pipeline.storyindex import STOCK_PHRASE_HOLDERS, StoryIndex
 from tests.test_dedupe import DEFAULT, ORIGINAL, SUMMARY, TITLE
 
 COPIES = [
@@ -73,3 +74,26 @@ def test_a_copy_with_an_edit_every_few_words_is_still_found() -> None:
     text = story_text(TITLE, edited)
     assert find_syndicated(text, [OTHER, ORIGINAL], DEFAULT) == ORIGINAL
     assert index.find(text, DEFAULT) == ORIGINAL
+
+
+def test_stock_phrases_held_by_hundreds_of_stories_are_not_counted_and_copies_are_still_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stock = "officials in the donetsk region said the city came under heavy shelling overnight"
+    stories = [
+        StoryCandidate(
+            n, n, story_text(f"Report {n}", f"{stock} and repair crew {n} restored power to street {n}")
+        )
+        for n in range(STOCK_PHRASE_HOLDERS + 50)
+    ]
+    index = StoryIndex(stories)
+    scored: list[int] = []
+
+    def counting(text: str, candidates: list[StoryCandidate], min_similarity: float) -> StoryCandidate | None:
+        scored.append(len(candidates))
+        return find_syndicated(text, candidates, min_similarity)
+
+    monkeypatch.setattr(storyindex, "find_syndicated", counting)
+    copy = story_text("Report 120 - Reuters", f"{stock} and repair crew 120 restored power to street 120")
+    assert index.find(copy, DEFAULT) == stories[120]
+    assert scored[-1] < 10, "only stories sharing more than the stock phrase are scored"
