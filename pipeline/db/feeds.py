@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pipeline.config import FeedConfig
@@ -95,33 +97,47 @@ def record_fetch(
     next_due: datetime,
     warning: str | None,
     new_items: int,
-    row: FeedRow | None = None,
 ) -> None:
     """Store how a fetch went (validators and success, or the error and one more failure); end the claim.
 
-    `row`: the feed's row when the caller locked it already in this transaction.
+    One UPDATE by name, with the counters and the kept validators computed in SQL: no read of
+    the row first (this runs once per feed per cycle, most often for a 304).
     """
-    row = row if row is not None else feed_for_update(session, result.feed_name)
-    row.claimed_by = row.claimed_until = None
-    row.last_fetched = now
-    row.next_due = next_due
-    row.last_status = result.status
-    row.items_seen += new_items
+    feed = _FEED.c
+    values: dict[str, Any] = {
+        "claimed_by": None,
+        "claimed_until": None,
+        "last_fetched": now,
+        "next_due": next_due,
+        "last_status": result.status,
+        "items_seen": feed.items_seen + new_items,
+    }
     if not result.ok:
-        row.consecutive_failures += 1
-        row.last_error = result.error_message or result.error_code
-        row.last_error_code = result.error_code
-        return  # validators and warning still describe the last good body
-    row.consecutive_failures = 0
-    row.last_success = now
-    row.last_error = row.last_error_code = None
-    if result.not_modified:
-        # A 304 may omit the validators; the ones we sent are still the right ones.
-        row.etag = result.etag or row.etag
-        row.last_modified = result.last_modified or row.last_modified
-        row.warning = warning or row.warning
+        # The validators and the warning still describe the last good body.
+        values |= {
+            "consecutive_failures": feed.consecutive_failures + 1,
+            "last_error": result.error_message or result.error_code,
+            "last_error_code": result.error_code,
+        }
     else:
-        row.etag, row.last_modified, row.warning = result.etag, result.last_modified, warning
+        values |= {
+            "consecutive_failures": 0,
+            "last_success": now,
+            "last_error": None,
+            "last_error_code": None,
+        }
+        if result.not_modified:
+            # A 304 may omit the validators; the ones we sent are still the right ones.
+            values |= {
+                "etag": func.coalesce(result.etag or None, feed.etag),
+                "last_modified": func.coalesce(result.last_modified or None, feed.last_modified),
+                "warning": func.coalesce(warning or None, feed.warning),
+            }
+        else:
+            values |= {"etag": result.etag, "last_modified": result.last_modified, "warning": warning}
+    done = session.connection().execute(update(_FEED).where(feed.name == result.feed_name).values(values))
+    if done.rowcount != 1:
+        raise ValueError(_unknown(result.feed_name))
 
 
 def feed_statuses(session: Session) -> list[FeedStatus]:
@@ -145,12 +161,20 @@ def feed_statuses(session: Session) -> list[FeedStatus]:
     ]
 
 
-def feed_for_update(session: Session, name: str) -> FeedRow:
-    """The feed row, locked until commit (PostgreSQL; SQLite's write lock is already held)."""
-    row = session.exec(select(FeedRow).where(col(FeedRow.name) == name).with_for_update()).first()
-    if row is None:
-        raise ValueError(f"unknown feed {name!r}: call sync_feeds() with the configured feeds first")
-    return row
+def lock_feed(session: Session, name: str) -> int:
+    """The feed's id, its row locked until commit (PostgreSQL; SQLite's write lock is already held)."""
+    feed_id = (
+        session.connection()
+        .execute(sa_select(_FEED.c.id).where(_FEED.c.name == name).with_for_update())
+        .scalar_one_or_none()
+    )
+    if feed_id is None:
+        raise ValueError(_unknown(name))
+    return int(feed_id)
+
+
+def _unknown(name: str) -> str:
+    return f"unknown feed {name!r}: call sync_feeds() with the configured feeds first"
 
 
 def _path(feed: FeedConfig) -> str | None:

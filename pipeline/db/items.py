@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from pipeline.db.feeds import feed_for_update
+from pipeline.db.feeds import lock_feed
 from pipeline.db.models import FeedRow, ItemRow, ItemSourceRow, insert, row_id, table
 from pipeline.db.rows import NewItem, StoredItem
 
@@ -30,7 +30,7 @@ _T = TypeVar("_T")
 
 
 def add_items(
-    session: Session, feed_name: str, items: Sequence[NewItem], *, now: datetime, feed: FeedRow | None = None
+    session: Session, feed_name: str, items: Sequence[NewItem], *, now: datetime, feed_id: int | None = None
 ) -> list[StoredItem]:
     """Store the items a feed gave; return only those never seen before, in input order.
 
@@ -39,7 +39,8 @@ def add_items(
     the ids of the URLs that were already stored, and the item_source rows. An original's
     story_id stays NULL (it is its own story); a syndicated copy's is its original's.
     """
-    feed_id = row_id((feed if feed is not None else feed_for_update(session, feed_name)).id)
+    if feed_id is None:  # the caller has not locked the feed row yet
+        feed_id = lock_feed(session, feed_name)
     # Insert in canonical URL order: two transactions that insert the same URLs then take
     # their unique-key locks in the same order, so PostgreSQL cannot deadlock.
     ordered = sorted(enumerate(items), key=lambda pair: pair[1].canonical_url)

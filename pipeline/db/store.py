@@ -108,10 +108,9 @@ class Store:
         cycle fetches the feed again with the old validators and stores the same items.
         """
         with self._transaction(write=True) as session:
-            row = feeds.feed_for_update(session, result.feed_name)
-            stored = items.add_items(session, result.feed_name, new, now=now, feed=row) if new else []
+            stored = items.add_items(session, result.feed_name, new, now=now) if new else []
             feeds.record_fetch(
-                session, result, now=now, next_due=next_due, warning=warning, new_items=len(stored), row=row
+                session, result, now=now, next_due=next_due, warning=warning, new_items=len(stored)
             )
         return stored
 
