@@ -69,7 +69,9 @@ class Matcher:
     names: dict[str, str]  # place id → canonical name
     known_words: frozenset[str]  # never fuzzy-matched as places
     as_of: datetime  # end of the as_of day, UTC
-    topic_words: frozenset[str]  # first words of topic phrases: a sentence without them or a place is skipped
+    # first words of the topic phrases of claims tied to no place: in a sentence (or item) naming no
+    # place, only those claims can be relevant (`_relevant`), so without them the sentence is skipped
+    topic_words: frozenset[str]
     topic_stems: dict[str, tuple[str, ...]]
     coreference: Coreference  # "the city", "село": a place named earlier in the item
     possessed: dict[str, str]  # light word → event it is right after a place ("Soledar's fall")
@@ -147,7 +149,9 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
     as_of = datetime.combine(baseline.as_of, time.max, tzinfo=UTC)
     topic_lexicon = Lexicon()
     for claim in baseline.claims:
-        if claim.topic:  # a claim needs every group, so its first group alone can gate a sentence
+        # a claim needs every group, so its first group alone can gate a sentence; a claim tied to
+        # places needs one of them named, and a place gates the sentence on its own
+        if claim.topic and not claim.places and not claim.near:
             topic_lexicon.add("topic", claim.topic[0])
     topic_words, topic_stems = topic_lexicon.first_words()
     return Matcher(
@@ -181,16 +185,17 @@ def _has_topic(light: tuple[str, ...], matcher: Matcher) -> bool:
 
 
 def _may_speak(item: ItemText, matcher: Matcher) -> bool:
-    """Whether any sentence of the item could name a baseline place or a claim's topic.
+    """Whether any sentence of the item could name a baseline place or the topic of a placeless claim.
 
     `_view` drops every sentence with neither (coreference and pronouns need a place named
-    before), so an item that fails this has no reading. The test runs on the whole text's
-    distinct words at once: one normalising pass and a set, instead of a tokenised sentence each.
+    before, and a claim tied to places needs one named), so an item that fails this has no
+    reading. The test runs on the whole text's distinct words at once: one normalising pass and a
+    set, instead of a tokenised sentence each.
     """
     words = distinct_words(f"{item.title} {item.body or ''}")
-    if _has_topic(tuple(light for light, _ in words), matcher):
+    if matcher.places.may_name(words, matcher.known_words):
         return True
-    return matcher.places.may_name(words, matcher.known_words)
+    return _has_topic(tuple(light for light, _ in words), matcher)
 
 
 def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: list[str]) -> View | None:
@@ -200,7 +205,7 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
     # "Ukrainian troops still hold it": a pronoun may stand for a place named earlier in the item
     pronoun = not places and bool(named) and not matcher.pronouns.isdisjoint(tokens.light)
     if not places and not pronoun and not _has_topic(tokens.light, matcher):
-        return None  # nothing of any claim here: most sentences of most items stop at this line
+        return None  # no place, no placeless claim's topic: most sentences of most items stop here
     hits = matcher.lexicon.find(tokens.light)
     if not places and not pronoun and not any(hit.label.startswith("topic:") for hit in hits):
         return None

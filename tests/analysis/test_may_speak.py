@@ -101,3 +101,13 @@ def test_an_item_with_no_place_and_no_topic_is_skipped_and_a_misspelt_place_is_n
     assert not claims._may_speak(weather, matcher)
     assert claims._may_speak(typo, matcher)
     assert claims._may_speak(cyrillic, matcher)
+
+
+def test_the_topic_of_a_claim_tied_to_places_lets_nothing_through_without_a_place(matcher: Matcher) -> None:
+    # "urged" and "recommended" are topic words of us-advises-withdrawal, a claim about Bakhmut:
+    # with no place in the item no claim can be read, so the item is skipped before any sentence work
+    trade = ItemText("Trade talks", "Officials urged calm and recommended patience at the talks.", PUBLISHED)
+    # "tanks" is the topic of western-armour-deliveries, which names no place: it must be read
+    armour = ItemText("Deliveries", "Germany will send more tanks to Ukraine.", PUBLISHED)
+    assert not claims._may_speak(trade, matcher)
+    assert claims._may_speak(armour, matcher)
