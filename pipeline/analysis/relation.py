@@ -227,11 +227,12 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         outcome = _control_event(claim, view, event, place, near, reasons)
         if outcome is None:
             continue
-        relation = flip(outcome, view, event.start, reasons)
+        relation = flip(outcome[0], view, event.start, reasons)
         if relation is None:
             continue
-        score = 0.3 * place.score + 0.5 * view.weights.get(event.value, 0.5) + 0.05 * len(reasons)
-        if relation is Relation.UPDATES and event.value in _HANDS:
+        kind = outcome[1]  # weighed as read: "attempts to retake X" weighs as an attack, not a recapture
+        score = 0.3 * place.score + 0.5 * view.weights.get(kind, 0.5) + 0.05 * len(reasons)
+        if relation is Relation.UPDATES and kind in _HANDS:
             score += 0.1  # a change of hands is the news; "no units were cut off" beside it is detail
         if best is None or score > best[0]:
             best = (score, relation, reasons, place, event)
@@ -245,6 +246,15 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         tuple(place_reasons(view, [place]) + reasons),
         frozenset(range(event.start, event.end)),
     )
+
+
+def _no_progress(claim: ClaimSpec, view: View, event: Cue, agent: str | None) -> bool:
+    """Is a negated attack word a progress that did not happen, by a side that does not hold the place?"""
+    if not any(c.start == event.start for c in view.mod("progress")):
+        return False
+    if claim.status == "captured":
+        return agent == claim.rival  # "Ukraine made no gains at X": the holder keeps it
+    return agent != claim.holder
 
 
 def _inside(view: View, place: PlaceHit, event: Cue) -> bool:
@@ -271,7 +281,8 @@ def _liberator(claim: ClaimSpec, view: View, event: Cue) -> str | None:
 
 def _control_event(
     claim: ClaimSpec, view: View, event: Cue, place: PlaceHit, near: bool, reasons: list[str]
-) -> Relation | None:
+) -> tuple[Relation, str] | None:
+    """The relation an event gives, and the kind it was read as (an attempted capture is an attack)."""
     captured = claim.status == "captured"
     agent_cue = agent_of(view, event.start, event.end)
     agent = agent_cue.value if agent_cue else None
@@ -284,6 +295,8 @@ def _control_event(
     negated = negation_of(view, event.start) is not None
     # the side expected to take the place next: the rival while contested, the holder once captured
     taker = claim.holder if captured else claim.rival
+    if kind == "attack" and negated and _no_progress(claim, view, event, agent):
+        kind = "gain"  # "no confirmed gains toward X", "failed to advance": a capture that did not happen
     new_holder: str | None = None
     if kind == "gain":
         new_holder = agent or taker
@@ -313,7 +326,7 @@ def _control_event(
         new_holder = _other(claim, loser)
         if not captured and loser == claim.rival:
             reasons.append(f"event: {quote(event)} → {EVENT_NAMES[kind]} by {loser}")
-            return Relation.UPDATES  # the attacker pulls back: the assault is over
+            return Relation.UPDATES, kind  # the attacker pulls back: the assault is over
     name = EVENT_NAMES[kind]
     who = f" by {agent}" if agent else ""
     continuity = view.mod("continuity")
@@ -328,7 +341,7 @@ def _control_event(
         if near and not captured:
             return None  # a village near the city changed hands: that is another claim's news
         reasons.append(f"event: {quote(event)} → {name} ({new_holder} takes control)")
-        return Relation.CONFIRMS if new_holder == claim.holder else Relation.UPDATES
+        return (Relation.CONFIRMS if new_holder == claim.holder else Relation.UPDATES), kind
     if kind == "hold":
         if agent_cue is not None and agent_cue.end <= place.start and place_subject(view, place, event):
             agent = None  # "Russians storm X, but the city holds": the place is the subject, not the stormers
@@ -339,29 +352,32 @@ def _control_event(
                 return None
         reasons.append(f"event: {quote(event)} → {name} by {keeper}")
         if keeper == claim.holder:
-            return Relation.CONFIRMS
+            return Relation.CONFIRMS, kind
         clause = view.tokens.clauses[place.start]
         if not captured and any(
             place.start - 3 <= c.end <= place.start and view.tokens.clauses[c.start] == clause
             for c in view.mod("direction_adjective")
         ):
-            return Relation.CONFIRMS  # "holds eastern X", "the eastern half of X": the town is split
+            return Relation.CONFIRMS, kind  # "holds eastern X", "the eastern half of X": the town is split
         if captured and continuity:
             reasons.append(f"continuity: {quote(continuity[0])}")
-            return Relation.CONTRADICTS
-        return Relation.UPDATES
+            return Relation.CONTRADICTS, kind
+        return Relation.UPDATES, kind
     if kind == "attack":
         reasons.append(f"event: {quote(event)} → {name}{who}")
         if not captured:
-            return Relation.CONFIRMS
+            return Relation.CONFIRMS, kind
         if agent == claim.rival and not near:
             if continuity and _inside(view, place, event):
                 reasons.append(f"continuity: {quote(continuity[0])}")
-                return Relation.CONTRADICTS  # "its troops are still fighting in X": the place never fell
-            return Relation.UPDATES
+                return (
+                    Relation.CONTRADICTS,
+                    kind,
+                )  # "its troops are still fighting in X": the place never fell
+            return Relation.UPDATES, kind
         if agent is None and continuity and not near:
             reasons.append(f"continuity: {quote(continuity[0])}")
-            return Relation.CONTRADICTS
+            return Relation.CONTRADICTS, kind
         return None
     if kind == "stop":
         if view.tokens.light[event.start] in _PACE and any(e.start == event.end for e in view.events):
@@ -373,7 +389,7 @@ def _control_event(
         own = place.place_id in claim.places  # not a landmark of the claim's villages
         if own and captured and (advancing or since) and agent in (None, claim.holder):
             reasons.append(f"event: {quote(event)} → the advance from it slowed")
-            return Relation.UPDATES  # "gains slowed after X fell": the pace since the capture changed
+            return Relation.UPDATES, kind  # "gains slowed after X fell": the pace since the capture changed
         if captured or agent == claim.holder:
             return None
         # "failed Vuhledar assault": the stop word qualifies the attack on the place; "halted its assault"
@@ -385,22 +401,23 @@ def _control_event(
             for e in view.events
         ):
             reasons.append(f"event: {quote(event)} → a repelled attack")
-            return Relation.CONFIRMS  # "a failed assault": the assaults go on
+            return Relation.CONFIRMS, kind  # "a failed assault": the assaults go on
         reasons.append(f"event: {quote(event)} → {name}{who}")
-        return Relation.UPDATES  # the push on the place stalled or was called off
+        return Relation.UPDATES, kind  # the push on the place stalled or was called off
     if kind == "encircle":
         if captured or agent == claim.holder:
             return None
         partial = view.mod("partial") or view.mod("future")
         reasons.append(f"event: {quote(event)} → {name}{who}")
         if negated or denial_of(view, event.start):
-            return Relation.CONFIRMS  # flipped below to "contradicts": the encirclement threat is disputed
+            return (
+                Relation.CONFIRMS,
+                kind,
+            )  # flipped below to "contradicts": the encirclement threat is disputed
         if partial:
             reasons.append(f"partial: {quote(partial[0])}")
-            return Relation.CONFIRMS
+            return Relation.CONFIRMS, kind
         if any(c.start == event.start for c in view.mod("supply")):
-            return (
-                Relation.CONFIRMS
-            )  # "Wagner probes the supply routes": the ring is being closed, not closed
-        return Relation.UPDATES  # the encirclement is reported complete
+            return Relation.CONFIRMS, kind  # "Wagner probes the supply routes": the ring is being closed
+        return Relation.UPDATES, kind  # the encirclement is reported complete
     return None

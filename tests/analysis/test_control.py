@@ -269,3 +269,31 @@ def test_a_withdrawal_from_part_of_a_place_is_no_pull_out(
     title: str, expected: dict[str, Relation], matcher: Matcher
 ) -> None:
     assert relations(title, matcher) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        # a negated progress is a capture that did not happen: the holder keeps the place
+        (
+            "Russian assaults on Siversk continue with no confirmed gains",
+            "siversk-objective",
+            Relation.CONFIRMS,
+        ),
+        ("Russian troops did not advance toward Siversk", "siversk-objective", Relation.CONFIRMS),
+        ("Російські війська не просунулися до Сіверська", "siversk-objective", Relation.CONFIRMS),
+        ("Ukrainian brigades made no gains at Klishchiivka", "klishchiivka-taken", Relation.CONFIRMS),
+        # a negated attack that is no progress word keeps its reading: nothing was attacked
+        ("Russia never attacked Vuhledar, Moscow says", "vuhledar-offensive", Relation.CONTRADICTS),
+    ],
+)
+def test_no_progress_toward_a_place_leaves_it_with_its_holder(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation
+
+
+def test_an_attempt_beaten_back_weighs_as_an_attack_not_a_change_of_hands(matcher: Matcher) -> None:
+    # "attempts to retake" is an attack by Ukraine; the repel beside it is Russia keeping the village
+    found = relations("Russian forces repel Ukrainian attempts to retake Klishchiivka", matcher)
+    assert found["klishchiivka-taken"] is Relation.CONFIRMS
