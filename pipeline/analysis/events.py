@@ -107,10 +107,16 @@ def settle_events(events: list[Cue], actors: list[Cue], mods: dict[str, list[Cue
     - a cue inside a multi-word actor name is a name, not an event: "Сили оборони", "Defence Forces";
     - a hold word right before an occasion holds the occasion: "holds an exhibition", "held talks";
     - a word that is both "hold" and "recapture" (відбили, отбили) repels when an attack or an attempt
-      follows ("відбили штурм", "відбили спробу") and retakes otherwise when a place follows.
+      follows ("відбили штурм", "відбили спробу") and retakes otherwise when a place follows;
+    - a shorter event word at the start of a longer event phrase is part of it: "посилили тиск" (stepped
+      up the pressure) is an attack, not the hold "посилили" (reinforced).
     """
     names = [(a.start, a.end) for a in actors if a.end - a.start > 1]
     kept = [e for e in events if not any(s <= e.start and e.end <= t for s, t in names)]
+    longest: dict[int, int] = {}
+    for e in kept:
+        longest[e.start] = max(longest.get(e.start, 0), e.end)
+    kept = [e for e in kept if e.end == longest[e.start]]
     # "holds an exhibition", "held talks": an occasion right after a hold word is what is held
     occasions = {c.start for c in mods.get("occasion", [])}
     kept = [e for e in kept if e.value != "hold" or not ({e.end, e.end + 1, e.end + 2} & occasions)]

@@ -115,6 +115,11 @@ def quote(cue: Cue) -> str:
     return f"'{cue.surface}'"
 
 
+def _impersonal(word: str) -> bool:
+    """A Ukrainian or Russian impersonal passive in -но/-то ("відбито", "звільнено", "взято")."""
+    return len(word) > 4 and word.endswith(("но", "то")) and not word.isascii()
+
+
 def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | None:
     """The actor doing the event at [start, end), or None; `passive` allows "taken by X"."""
     actors = view.actors
@@ -134,6 +139,8 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
         progressive = view.tokens.light[start].endswith("ing")  # "is losing" is not a passive
         if not progressive and any(start - 2 <= m.start < start for m in view.mod("passive")):
             return None  # "was taken": the doer is only named after "by"
+        if _impersonal(view.tokens.light[end - 1]):
+            return None  # "усі атаки відбито", "город взято": an impersonal passive has no subject doer
     if adjacent and adjacent[-1].label == "object":
         return adjacent[-1]
     clauses = view.tokens.clauses
@@ -141,12 +148,25 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
     deniers = {
         a.start for a in actors for d in view.mod("denial") if a.end <= d.start <= min(a.end + 1, start - 1)
     }
+    # "Росіяни посилили тиск на X, оборона тримається": an event noun opening its clause is that clause's
+    # subject, so an actor of an earlier clause with a verb of its own is not its doer
+    opens = start == 0 or clauses[start - 1] != clauses[start]
+    busy = {
+        a.start
+        for a in actors
+        for e in view.events
+        if opens
+        and clauses[a.start] != clauses[start]
+        and clauses[e.start] == clauses[a.start]
+        and e.start >= a.end
+    }
     doers = [
         a
         for a in actors
         if a.label == "actor"
         and a.end <= start
         and a.start not in deniers
+        and a.start not in busy
         and not _speaker_tag(a, clauses, start)
     ]
     if doers:

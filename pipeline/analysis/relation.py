@@ -300,10 +300,14 @@ def _control_event(
     new_holder: str | None = None
     if kind == "gain":
         new_holder = agent or taker
-    elif kind == "recapture" and any(
-        0 < e.start - event.end <= 2 and view.tokens.clauses[e.start] == view.tokens.clauses[event.start]
-        for e in view.events
-        if e.value == "attack"
+    elif (
+        kind == "recapture"
+        and any(c.start == event.start for c in view.mod("repel_or_retake"))
+        and any(
+            0 < e.start - event.end <= 2 and view.tokens.clauses[e.start] == view.tokens.clauses[event.start]
+            for e in view.events
+            if e.value == "attack"
+        )
     ):
         kind = "hold"  # "відбили штурм": an assault beaten back, not a place retaken
     elif kind == "recapture":

@@ -41,7 +41,7 @@ _DROP = "'’ʼ`´‘ʹ" + "ьъ"
 _MARKS = re.compile(r"[\u0300-\u036f]")
 _POSSESSIVE = re.compile(r"(?<=\w)['’ʼ]s\b")
 _WORD = re.compile(r"\w+")
-_CLAUSE_MARK = re.compile(r"[,;:—–()\[\]]")
+_CLAUSE_MARK = re.compile(r"[,;:—–()\[\]!?]")  # "!" and "?" inside a title end a clause
 
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh",

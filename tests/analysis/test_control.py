@@ -297,3 +297,36 @@ def test_an_attempt_beaten_back_weighs_as_an_attack_not_a_change_of_hands(matche
     # "attempts to retake" is an attack by Ukraine; the repel beside it is Russia keeping the village
     found = relations("Russian forces repel Ukrainian attempts to retake Klishchiivka", matcher)
     assert found["klishchiivka-taken"] is Relation.CONFIRMS
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        # an impersonal passive names no doer before it: the attacks were beaten back, the holder keeps the town
+        (
+            "Окупанти намагаються наблизитися до Сіверська, усі атаки відбито",
+            "siversk-objective",
+            Relation.CONFIRMS,
+        ),
+        # "посилили тиск" is stepped-up pressure (an attack), not the hold "посилили" (reinforced); the
+        # defence opening the next clause holds for the defenders, not for the Russians of the clause before
+        (
+            "Росіяни посилили тиск на фланги Авдіївки, оборона тримається",
+            "avdiivka-partially-surrounded",
+            Relation.CONFIRMS,
+        ),
+        ("Russian troops stepped up attacks on Vuhledar", "vuhledar-offensive", Relation.CONFIRMS),
+        # "!" inside a title ends a clause: the assault brigade after it does not turn the liberation into a repel
+        (
+            "Кліщіївку звільнено! 3-тя штурмова показала відео з прапором",
+            "klishchiivka-taken",
+            Relation.UPDATES,
+        ),
+        # "відбили" right before an attack word still repels it
+        ("ЗСУ відбили штурм Кліщіївки", "klishchiivka-taken", Relation.UPDATES),
+    ],
+)
+def test_passives_pressure_and_clause_breaks(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation
