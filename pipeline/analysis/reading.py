@@ -160,6 +160,15 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
         and clauses[e.start] == clauses[a.start]
         and e.start >= a.end
     }
+    # "According to the Defence Forces, the enemy occupied X", "за даними Генштабу": the source, not the doer
+    sources = {
+        a.start
+        for a in actors
+        for c in view.mod("source")
+        if c.end <= a.start
+        and clauses[c.start] == clauses[a.start]
+        and not any(c.end <= e.start < a.start for e in view.events)
+    }
     doers = [
         a
         for a in actors
@@ -167,6 +176,7 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
         and a.end <= start
         and a.start not in deniers
         and a.start not in busy
+        and a.start not in sources
         and not _speaker_tag(a, clauses, start)
     ]
     if doers:

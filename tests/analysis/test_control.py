@@ -330,3 +330,16 @@ def test_passives_pressure_and_clause_breaks(
     title: str, claim: str, relation: Relation, matcher: Matcher
 ) -> None:
     assert relations(title, matcher)[claim] is relation
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "According to the Defence Forces, the enemy has occupied Ivanivske",
+        "За даними Сил оборони, ворог окупував Іванівське",
+        "По данным Генштаба ВСУ, противник занял Ивановское",
+    ],
+)
+def test_the_source_of_a_report_is_not_the_doer(title: str, matcher: Matcher) -> None:
+    # the capture is the enemy's (Russia's, the claim's holder): it confirms, it is no Ukrainian recapture
+    assert relations(title, matcher)["towns-around-bakhmut-captured"] is Relation.CONFIRMS
