@@ -272,3 +272,38 @@ def test_a_source_disputing_an_event_is_no_judgement_of_its_own(
     title: str, expected: dict[str, Relation], matcher: Matcher
 ) -> None:
     assert relations(title, matcher) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        # aid named as a whole, arrivals without a verb of sending, aid stopped or exhausted
+        ("Washington pauses all military aid to Kyiv", "western-armour-deliveries", Relation.UPDATES),
+        ("The weapons pipeline from the US has run dry", "western-armour-deliveries", Relation.UPDATES),
+        ("First Leopard tanks already in Ukraine, Kyiv says", "western-armour-deliveries", Relation.CONFIRMS),
+        ("США припинили військову допомогу Україні", "western-armour-deliveries", Relation.UPDATES),
+        # the lines named as lines or belts
+        (
+            "Ukrainian troops breach the main Russian line near Verbove",
+            "russian-fortifications",
+            Relation.UPDATES,
+        ),
+    ],
+)
+def test_aid_and_lines_named_in_other_words(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation
+
+
+def test_a_training_mission_or_last_years_collapsed_lines_are_no_armour_or_fortification_finding(
+    matcher: Matcher,
+) -> None:
+    found = relations(
+        "EU training mission reaches its target",
+        matcher,
+        "The European Union's military assistance mission for Ukraine has met its goal. Last autumn a "
+        "surprise thrust in the Kharkiv region collapsed Russian lines.",
+    )
+    assert "western-armour-deliveries" not in found
+    assert "russian-fortifications" not in found
