@@ -333,7 +333,10 @@ def _control_event(
             return Relation.UPDATES, kind  # the attacker pulls back: the assault is over
     name = EVENT_NAMES[kind]
     who = f" by {agent}" if agent else ""
-    continuity = view.mod("continuity")
+    # "still", "пока" in another clause ("..., which Ukraine still holds") speaks of another verb
+    continuity = [
+        c for c in view.mod("continuity") if view.tokens.clauses[c.start] == view.tokens.clauses[event.start]
+    ]
     if new_holder is not None and not negated:
         attempt = attempted(view, event.start)
         if attempt is not None:  # "seeks to take", "tried to capture": an attack, not a change
@@ -371,6 +374,8 @@ def _control_event(
         reasons.append(f"event: {quote(event)} → {name}{who}")
         if not captured:
             return Relation.CONFIRMS, kind
+        if agent != claim.rival and any(m.end <= place.start <= m.end + 2 for m in view.mod("after")):
+            return Relation.CONFIRMS, kind  # "after X fell, units advance on": the advance from it goes on
         if agent == claim.rival and not near:
             if continuity and _inside(view, place, event):
                 reasons.append(f"continuity: {quote(continuity[0])}")

@@ -343,3 +343,17 @@ def test_passives_pressure_and_clause_breaks(
 def test_the_source_of_a_report_is_not_the_doer(title: str, matcher: Matcher) -> None:
     # the capture is the enemy's (Russia's, the claim's holder): it confirms, it is no Ukrainian recapture
     assert relations(title, matcher)["towns-around-bakhmut-captured"] is Relation.CONFIRMS
+
+
+def test_an_advance_after_a_capture_goes_on_and_a_still_of_another_clause_is_not_its_continuity(
+    matcher: Matcher,
+) -> None:
+    # "пока" belongs to the clause of Siversk's holder ("который пока удерживают"), not to the advance from Soledar
+    found = relations(
+        "От Соледара на Северск",
+        matcher,
+        "После освобождения Соледара подразделения продвигаются на северо-запад, к Северску, который пока "
+        "удерживают ВСУ.",
+    )
+    assert found["soledar-fell"] is Relation.CONFIRMS
+    assert found["siversk-objective"] is Relation.CONFIRMS
