@@ -268,6 +268,11 @@ def denial_of(view: View, start: int) -> Cue | None:
         # ... nor at an event in a later clause, which is its nearer object: "X stays under Russian control,
         # and Kyiv's reports of its liberation are untrue" denies the liberation, not the control
         back = back and not any(start < p < cue.start and clauses[p] != clauses[start] for p in anchors)
+        # ... nor past a statement named in another clause, which is its object: "у Бахмуті тривають бої,
+        # заяви Пригожина — неправда" calls Prigozhin's statements false, not the fighting
+        back = back and not any(
+            start < n.start < cue.start and clauses[n.start] != clauses[start] for n in view.mod("statement")
+        )
         if (follows and start > cue.start and reaches) or (not follows and start < cue.start and back):
             return cue
     return None

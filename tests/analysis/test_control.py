@@ -357,3 +357,16 @@ def test_an_advance_after_a_capture_goes_on_and_a_still_of_another_clause_is_not
     )
     assert found["soledar-fell"] is Relation.CONFIRMS
     assert found["siversk-objective"] is Relation.CONFIRMS
+
+
+def test_a_denial_after_a_named_statement_disputes_the_statement_not_the_fighting_before_it(
+    matcher: Matcher,
+) -> None:
+    assert relations("Маляр: у Бахмуті тривають бої, заяви Пригожина — неправда", matcher)[
+        "bakhmut-battle"
+    ] is (Relation.CONFIRMS)
+    # with no statement between, the denial after the event still disputes it
+    assert (
+        relations("Kyiv: the fall of Klishchiivka is false", matcher)["klishchiivka-taken"]
+        is Relation.CONTRADICTS
+    )
