@@ -157,6 +157,7 @@ def read(claim: ClaimSpec, view: View) -> Reading | None:
 
 
 _HANDS = frozenset({"gain", "loss", "withdraw", "recapture"})
+_AIM = frozenset({"to", "щоб", "чтобы"})  # right before a verb: its aim, not its deed
 # what a landmark ("villages near X") speaks through: a change of hands or an attack around it
 _LANDMARK = frozenset({"gain", "loss", "withdraw", "recapture", "attack"})
 # stop words that are also adjectives of pace: right before an advance they describe it, not end it
@@ -417,6 +418,10 @@ def _control_event(
         if captured or agent == claim.holder:
             return None
         partial = view.mod("partial") or view.mod("future")
+        light = view.tokens.light
+        if not partial and event.start > 0 and light[event.start - 1] in _AIM:
+            # "a push to encircle X", "наступ, щоб оточити": the aim of an attack, the ring not closed
+            partial = [Cue("partial", "aim", event.start - 1, event.start, light[event.start - 1])]
         reasons.append(f"event: {quote(event)} → {name}{who}")
         if negated or denial_of(view, event.start):
             return (

@@ -370,3 +370,17 @@ def test_a_denial_after_a_named_statement_disputes_the_statement_not_the_fightin
         relations("Kyiv: the fall of Klishchiivka is false", matcher)["klishchiivka-taken"]
         is Relation.CONTRADICTS
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        ("Russia launches its biggest push in months to encircle Avdiivka", Relation.CONFIRMS),
+        ("Росіяни атакують з флангів, щоб оточити Авдіївку", Relation.CONFIRMS),
+        ("Avdiivka has been encircled", Relation.UPDATES),  # the ring reported closed
+    ],
+)
+def test_an_encirclement_as_the_aim_of_an_attack_is_the_ring_not_closed(
+    title: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)["avdiivka-partially-surrounded"] is relation
