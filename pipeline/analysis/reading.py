@@ -335,11 +335,13 @@ def modalised(view: View, start: int, decision: bool = True, skip: frozenset[int
     """
     clauses = view.tokens.clauses
     weighing = {c.start for c in view.mod("consider")} if not decision else set()
+    governed = _governed(view, start)
     return any(
         0 < start - c.start <= _NEGATION_WINDOW + 1
         and clauses[c.start] == clauses[start]
         and c.start not in weighing
         and c.start not in skip
+        and c.start not in governed
         for c in view.mod("future") + view.mod("modal")
     )
 
@@ -352,10 +354,35 @@ def part_given_up(view: View, event: Cue) -> bool:
     )
 
 
+def _governed(view: View, start: int) -> set[int]:
+    """Threat words whose object is an earlier event noun: "під загрозою оточення наші війська відійшли".
+
+    Only a noun with its object right after it ("загрози оточення", "the threat of encirclement"): "tried
+    to encircle and capture X" still holds both verbs open.
+    """
+    light = view.tokens.light
+    future = {c.start for c in view.mod("future")}
+    return {
+        c.start
+        for c in view.mod("partial")
+        if c.start in future
+        and any(
+            e.start < start and (e.start == c.end or (e.start == c.end + 1 and light[c.end] == "of"))
+            for e in view.events
+        )
+    }
+
+
 def attempted(view: View, start: int) -> Cue | None:
+    """A partial or attempt word shortly before `start` in its clause ("tried to capture"), if any."""
     clauses = view.tokens.clauses
+    governed = _governed(view, start)
     for cue in view.mod("partial"):
-        if 0 < start - cue.start <= _NEGATION_WINDOW and clauses[cue.start] == clauses[start]:
+        if (
+            0 < start - cue.start <= _NEGATION_WINDOW
+            and clauses[cue.start] == clauses[start]
+            and cue.start not in governed
+        ):
             return cue
     return None
 

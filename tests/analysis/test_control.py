@@ -384,3 +384,23 @@ def test_an_encirclement_as_the_aim_of_an_attack_is_the_ring_not_closed(
     title: str, relation: Relation, matcher: Matcher
 ) -> None:
     assert relations(title, matcher)["avdiivka-partially-surrounded"] is relation
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "В умовах загрози оточення наші війська відійшли з міста на вигідніші рубежі.",
+        "Faced with the threat of encirclement, Ukrainian troops withdrew from the city.",
+    ],
+)
+def test_a_threat_noun_governs_its_own_object_not_the_withdrawal_after_it(
+    body: str, matcher: Matcher
+) -> None:
+    # the city is the one named in the title; "з міста" is its genitive, not the plural "міста"
+    found = relations("Сирський ухвалив рішення щодо Авдіївки", matcher, body)
+    assert found["avdiivka-partially-surrounded"] is Relation.UPDATES
+
+
+def test_the_question_of_a_withdrawal_is_no_withdrawal(matcher: Matcher) -> None:
+    found = relations("Бахмут", matcher, "Питання про відхід з міста знято з порядку денного.")
+    assert found.get("bakhmut-battle") is not Relation.UPDATES
