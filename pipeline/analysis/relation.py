@@ -228,10 +228,11 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         outcome = _control_event(claim, view, event, place, near, reasons)
         if outcome is None:
             continue
-        relation = flip(outcome[0], view, event.start, reasons)
+        kind = outcome[1]  # weighed as read: "attempts to retake X" weighs as an attack, not a recapture
+        # a counter-attack without gains is still the fight going on: its negation is part of the report
+        relation = outcome[0] if kind == _STALLED else flip(outcome[0], view, event.start, reasons)
         if relation is None:
             continue
-        kind = outcome[1]  # weighed as read: "attempts to retake X" weighs as an attack, not a recapture
         score = 0.3 * place.score + 0.5 * view.weights.get(kind, 0.5) + 0.05 * len(reasons)
         if relation is Relation.UPDATES and kind in _HANDS:
             score += 0.1  # a change of hands is the news; "no units were cut off" beside it is detail
@@ -256,6 +257,17 @@ def _no_progress(claim: ClaimSpec, view: View, event: Cue, agent: str | None) ->
     if claim.status == "captured":
         return agent == claim.rival  # "Ukraine made no gains at X": the holder keeps it
     return agent != claim.holder
+
+
+def _holder_stalled(claim: ClaimSpec, view: View, event: Cue, agent: str | None) -> bool:
+    """Is a negated progress the holder's counter-attack on a contested place ("attacks without gains")?"""
+    progress = any(c.start == event.start for c in view.mod("progress"))
+    return progress and claim.status == "contested" and agent == claim.holder
+
+
+_STALLED = (
+    "stalled"  # a read kind: attacks that made no gains, the fight goes on (weighed as "attack" is not)
+)
 
 
 def _inside(view: View, place: PlaceHit, event: Cue) -> bool:
@@ -298,6 +310,10 @@ def _control_event(
     taker = claim.holder if captured else claim.rival
     if kind == "attack" and negated and _no_progress(claim, view, event, agent):
         kind = "gain"  # "no confirmed gains toward X", "failed to advance": a capture that did not happen
+    elif kind == "attack" and negated and _holder_stalled(claim, view, event, agent):
+        # "Russian troops kept up their attacks near X without confirmed gains", X contested and Russian-held
+        reasons.append(f"event: {quote(event)} → attacks without gains by {agent}")
+        return Relation.CONFIRMS, _STALLED
     new_holder: str | None = None
     if kind == "gain":
         new_holder = agent or taker

@@ -404,3 +404,8 @@ def test_a_threat_noun_governs_its_own_object_not_the_withdrawal_after_it(
 def test_the_question_of_a_withdrawal_is_no_withdrawal(matcher: Matcher) -> None:
     found = relations("Бахмут", matcher, "Питання про відхід з міста знято з порядку денного.")
     assert found.get("bakhmut-battle") is not Relation.UPDATES
+
+
+def test_the_holders_counter_attacks_without_gains_are_the_fight_going_on(matcher: Matcher) -> None:
+    body = "Russian troops kept up their own attacks near Kreminna without confirmed gains."
+    assert relations("Kreminna", matcher, body)["kreminna-ukrainian-pressure"] is Relation.CONFIRMS
