@@ -212,6 +212,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             continue
         if event.value == "expel" and place.start < event.start:
             continue  # driven out of the place named after it; "a club from X forced out of the cup" is not
+        if _other_object(view, event, place):
+            continue  # "the capture of the salt-mining town allowed Wagner to attack X": another town's capture
         near = is_near(view, place)
         landmark = place.place_id in claim.near and place.place_id not in claim.places
         if landmark and (not near or _relative_of(view, place, event) or event.value not in _LANDMARK):
@@ -257,6 +259,19 @@ def _no_progress(claim: ClaimSpec, view: View, event: Cue, agent: str | None) ->
     if claim.status == "captured":
         return agent == claim.rival  # "Ukraine made no gains at X": the holder keeps it
     return agent != claim.holder
+
+
+def _other_object(view: View, event: Cue, place: PlaceHit) -> bool:
+    """Is an event noun's "of" object another thing than the place ("the capture of the salt-mining town")?"""
+    light = view.tokens.light
+    if event.end >= len(light) or light[event.end] != "of" or place.start <= event.end:
+        return False
+    if event.start == 0 or light[event.start - 1] not in _DETERMINERS:
+        return False  # a verb with "of" after it ("forced out of the last blocks of X") keeps its place
+    return not any(event.end < h.start <= event.end + 4 for h in view.places)
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "this", "that"})
 
 
 def _holder_stalled(claim: ClaimSpec, view: View, event: Cue, agent: str | None) -> bool:

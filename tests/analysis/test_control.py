@@ -409,3 +409,14 @@ def test_the_question_of_a_withdrawal_is_no_withdrawal(matcher: Matcher) -> None
 def test_the_holders_counter_attacks_without_gains_are_the_fight_going_on(matcher: Matcher) -> None:
     body = "Russian troops kept up their own attacks near Kreminna without confirmed gains."
     assert relations("Kreminna", matcher, body)["kreminna-ukrainian-pressure"] is Relation.CONFIRMS
+
+
+def test_an_event_noun_whose_object_is_another_town_says_nothing_of_the_place_after_it(
+    matcher: Matcher,
+) -> None:
+    body = "The capture of the salt-mining town has allowed Wagner units to attack Bakhmut from the north."
+    assert (
+        relations("Bakhmut", matcher, body)["bakhmut-battle"] is Relation.CONFIRMS
+    )  # the attack, not a capture
+    # the place itself as the object keeps the reading
+    assert relations("The capture of Bakhmut", matcher)["bakhmut-battle"] is Relation.UPDATES
