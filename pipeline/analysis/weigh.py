@@ -3,7 +3,8 @@
 `read_item` in `claims` reads every sentence against every claim it may speak to; `weigh` then drops:
 
 1. a broad place-and-event reading that a more specific claim of the item explains better
-   (`_explain_away`: "US urges Kyiv to leave X" is advice, not a withdrawal from X);
+   (`_explain_away`: "US urges Kyiv to leave X" is advice, not a withdrawal from X); a place that two
+   control claims both name is news for both (Klishchiivka: its own claim and the villages around Bakhmut);
 2. a confirmation that speaks of a change no rule understood (`_unexplained_change`): a confirm says
    the baseline still stands, so a sentence with change vocabulary ("the push is ending", "no longer",
    "misplaced", «пройшли») that the reading did not rest on, and with no continuity cue ("still",
@@ -108,7 +109,13 @@ def _explains(
 ) -> bool:
     if other.places and not other.places & spec.places:
         return False
-    if other.kind == "control":  # a claim about fewer places owns restatements and denials about them
+    if other.kind == "control":
+        # a place of both claims is news for both ("Klishchiivka still in Russian hands" confirms that
+        # Russia took it and that Russia took villages around Bakhmut); otherwise a claim about fewer
+        # places owns restatements and denials about them (Bakhmut's own news is not its villages')
+        both = {view.names[p] for p in other.places & spec.places}
+        if both & set(reading.places):
+            return False
         return other_view is view and reading.relation is not Relation.UPDATES
     explainer = other_view is view and spec.kind == "control" and other.kind in _EXPLAINERS
     if explainer and not _changes_hands(view, reading):
