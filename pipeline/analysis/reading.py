@@ -347,9 +347,9 @@ def modalised(view: View, start: int, decision: bool = True, skip: frozenset[int
 
 
 def part_given_up(view: View, event: Cue) -> bool:
-    """Is the withdrawal from a part only ("withdrew from several positions in X", "вышли из нескольких позиций")?"""
+    """Is the withdrawal from (or capture of) a part only ("withdrew from several positions in X", "заняли центр X")?"""
     clauses = view.tokens.clauses
-    return event.value == "withdraw" and any(
+    return event.value in ("withdraw", "gain") and any(
         0 <= c.start - event.end <= 2 and clauses[c.start] == clauses[event.start] for c in view.mod("part")
     )
 

@@ -330,7 +330,10 @@ def _control_event(
         reasons.append(f"event: {quote(event)} → attacks without gains by {agent}")
         return Relation.CONFIRMS, _STALLED
     new_holder: str | None = None
-    if kind == "gain":
+    if kind == "gain" and not captured and part_given_up(view, event) and not modalised(view, event.start):
+        kind = "attack"  # "took the centre of X", "заняли центр X": the fight for the rest goes on
+        reasons.append("partial: a part taken")
+    elif kind == "gain":
         new_holder = agent or taker
     elif (
         kind == "recapture"

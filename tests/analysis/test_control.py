@@ -420,3 +420,26 @@ def test_an_event_noun_whose_object_is_another_town_says_nothing_of_the_place_af
     )  # the attack, not a capture
     # the place itself as the object keeps the reading
     assert relations("The capture of Bakhmut", matcher)["bakhmut-battle"] is Relation.UPDATES
+
+
+@pytest.mark.parametrize(
+    ("title", "relation"),
+    [
+        (
+            "Минобороны РФ: штурмовые отряды заняли центр Артёмовска",
+            Relation.CONFIRMS,
+        ),  # a part: the fight goes on
+        ("Wagner says it has taken the city centre of Bakhmut", Relation.CONFIRMS),
+        ("Wagner says it has taken Bakhmut", Relation.UPDATES),
+    ],
+)
+def test_a_part_of_the_place_taken_is_the_fight_going_on(
+    title: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)["bakhmut-battle"] is relation
+
+
+def test_heights_overlooking_a_city_are_a_landmark(matcher: Matcher) -> None:
+    body = "Ukrainian troops freed Andriivka after weeks of fighting for the heights overlooking Bakhmut."
+    found = relations("Andriivka", matcher, body)
+    assert "bakhmut-battle" not in found  # the village's news: Bakhmut only locates the heights

@@ -307,3 +307,32 @@ def test_a_training_mission_or_last_years_collapsed_lines_are_no_armour_or_forti
     )
     assert "western-armour-deliveries" not in found
     assert "russian-fortifications" not in found
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        (
+            "Russian forces in the Zaporizhzhia region went on the defensive",
+            "zaporizhzhia-offensive",
+            Relation.UPDATES,
+        ),
+        ("Російські війська на Запоріжжі перейшли до оборони", "zaporizhzhia-offensive", Relation.UPDATES),
+        (
+            "Trained in Europe, the new brigades are now at the front",
+            "troops-trained-in-europe",
+            Relation.UPDATES,
+        ),
+    ],
+)
+def test_an_offensive_turned_to_defence_and_trained_units_at_the_front(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation
+
+
+def test_a_night_strike_on_a_city_is_no_offensive(matcher: Matcher) -> None:
+    found = relations(
+        "Удар по Запоріжжю", matcher, "Внаслідок нічної атаки на Запоріжжя загинули троє людей."
+    )
+    assert "zaporizhzhia-offensive" not in found
