@@ -36,7 +36,7 @@ from importlib import resources
 from typing import Any
 
 from pipeline.analysis.events import expulsions, holding_city, possessed, pronoun_places, settle_events
-from pipeline.analysis.places import Coreference, PlaceIndex
+from pipeline.analysis.places import Coreference, PlaceHit, PlaceIndex
 from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import (
     Lexicon,
@@ -240,6 +240,7 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
             quantities.append(cue)
     if pronoun or places:
         places = places + pronoun_places(tokens, places, events, named, matcher.pronouns)
+    events = _placed(events, mods, places)
     if not places and not claim:
         return None
     events += possessed(places, tokens, matcher.possessed, masked)
@@ -254,6 +255,15 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
     if claim:  # numbers only matter to a quantity claim's topic
         view.numbers = quantities + _numbers(sentence, tokens)
     return view
+
+
+def _placed(events: list[Cue], mods: dict[str, list[Cue]], places: list[PlaceHit]) -> list[Cue]:
+    """Drop a bare event word that needs a place right after it and has none ("will leave Russia")."""
+    needy = {c.start for c in mods.get("needs_place", [])}
+    if not needy:
+        return events
+    starts = {h.start for h in places}
+    return [e for e in events if e.start not in needy or e.end - e.start > 1 or {e.end, e.end + 1} & starts]
 
 
 def _roles(actors: list[Cue], mods: dict[str, list[Cue]], tokens: Tokens) -> list[Cue]:

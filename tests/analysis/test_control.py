@@ -443,3 +443,40 @@ def test_heights_overlooking_a_city_are_a_landmark(matcher: Matcher) -> None:
     body = "Ukrainian troops freed Andriivka, the army said, after weeks of fighting for the heights overlooking Bakhmut."
     found = relations("Andriivka", matcher, body)
     assert "bakhmut-battle" not in found  # the village's news: Bakhmut only locates the heights
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        (
+            "Ukraine may have to leave Bakhmut, commander concedes",
+            "ukraine-may-withdraw-bakhmut",
+            Relation.CONFIRMS,
+        ),
+        (
+            "Zelensky adviser floats a tactical retreat from Bakhmut",
+            "ukraine-may-withdraw-bakhmut",
+            Relation.CONFIRMS,
+        ),
+        (
+            "Пригожин начал отвод «Вагнера» из Артёмовска",
+            "bakhmut-battle",
+            Relation.UPDATES,
+        ),  # the attacker leaves
+        ("Іванівське не здане, заявили в ЗСУ", "towns-around-bakhmut-captured", Relation.CONTRADICTS),
+    ],
+)
+def test_more_ways_to_say_leave_and_surrender(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation
+
+
+def test_a_bare_leave_needs_a_place_right_after_it(matcher: Matcher) -> None:
+    body = "Wagner, whose fighters captured Bakhmut in May, will leave Russia under the deal."
+    assert "ukraine-may-withdraw-bakhmut" not in relations("Wagner to move to Belarus", matcher, body)
+
+
+def test_a_village_on_the_road_to_a_city_makes_the_city_a_landmark(matcher: Matcher) -> None:
+    body = "Село на трасі до Бахмута залишається під контролем українських військ."
+    assert "bakhmut-battle" not in relations("Іванівське", matcher, body)

@@ -336,3 +336,11 @@ def test_a_night_strike_on_a_city_is_no_offensive(matcher: Matcher) -> None:
         "Удар по Запоріжжю", matcher, "Внаслідок нічної атаки на Запоріжжя загинули троє людей."
     )
     assert "zaporizhzhia-offensive" not in found
+
+
+def test_anti_tank_ditches_are_no_tanks_but_are_fortifications(matcher: Matcher) -> None:
+    found = relations(
+        "Ukrainian units slowed by anti-tank ditches and Russian trenches near Robotyne", matcher
+    )
+    assert "western-armour-deliveries" not in found
+    assert found["russian-fortifications"] is Relation.CONFIRMS
