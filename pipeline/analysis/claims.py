@@ -73,6 +73,9 @@ class Matcher:
     # place, only those claims can be relevant (`_relevant`), so without them the sentence is skipped
     topic_words: frozenset[str]
     topic_stems: dict[str, tuple[str, ...]]
+    topic_phrases: (
+        Lexicon  # the same topic phrases whole: "fighting vehicles" is no topic in "fighting continued"
+    )
     coreference: Coreference  # "the city", "село": a place named earlier in the item
     possessed: dict[str, str]  # light word → event it is right after a place ("Soledar's fall")
     pronouns: frozenset[str]  # "it", "його": right after an event, the place named last ("still hold it")
@@ -166,6 +169,7 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         as_of=as_of,
         topic_words=topic_words,
         topic_stems=topic_stems,
+        topic_phrases=topic_lexicon,
         coreference=coreference,
         possessed=possessed,
         pronouns=frozenset(normalise(w) for w in _phrases(control.get("pronoun", {}))),
@@ -204,7 +208,11 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
         places = matcher.coreference.find(tokens, named)
     # "Ukrainian troops still hold it": a pronoun may stand for a place named earlier in the item
     pronoun = not places and bool(named) and not matcher.pronouns.isdisjoint(tokens.light)
-    if not places and not pronoun and not _has_topic(tokens.light, matcher):
+    if (
+        not places
+        and not pronoun
+        and not (_has_topic(tokens.light, matcher) and matcher.topic_phrases.find(tokens.light))
+    ):
         return None  # no place, no placeless claim's topic: most sentences of most items stop here
     hits = matcher.lexicon.find(tokens.light)
     if not places and not pronoun and not any(hit.label.startswith("topic:") for hit in hits):
