@@ -66,6 +66,9 @@ _NATURAL_ENDINGS = [
     "ей",
     "ів",
     "їв",
+    "ові",  # Ukrainian dative and locative of masculine nouns: "Бахмутові", "по Бахмутові"
+    "еві",
+    "єві",
     "ов",
     "ев",
     "ам",

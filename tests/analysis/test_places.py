@@ -27,6 +27,7 @@ def names(text: str, matcher: Matcher) -> list[str]:
     ("text", "expected"),
     [
         ("у Бахмуті", "Bakhmut"),
+        ("завдяки Бахмутові", "Bakhmut"),  # the Ukrainian dative in -ові
         ("до Бахмута", "Bakhmut"),
         ("під Бахмутом", "Bakhmut"),
         ("в Артемовске", "Bakhmut"),
