@@ -192,8 +192,11 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
         for h in view.places
         if h.place_id in claim.places or (h.place_id in claim.near and h.how != "coreference")
     ]
-    if not own or view.mod("stance_positive") or view.mod("stance_negative"):
-        return None  # no place of the claim, or an evaluation ("holding X is a mistake"), not a report
+    if not own:
+        return None
+    # an evaluation ("holding X is a mistake") is no report of the fight, but a change of hands beside it is
+    # one ("after the loss of X the dispute over its defence is closed", "the capture of X a pyrrhic victory")
+    evaluation = bool(view.mod("stance_positive") or view.mod("stance_negative"))
     if claim.status == "objective":
         disputed = objective_denied(view, own[0])
         if disputed is not None:
@@ -207,6 +210,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     for event in sorted(view.events, key=lambda e: e.start in dated):
         if hypothetical(view, event) or any(0 <= c.start - event.end <= 3 for c in view.mod("elsewhere")):
             continue  # "if Russian troops close the ring": a hypothesis; "offensives elsewhere": not here
+        if evaluation and (event.value not in _HANDS or negation_of(view, event.start)):
+            continue
         place = nearest_place(view, event)
         if place is None or place not in own:
             continue

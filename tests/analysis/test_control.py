@@ -480,3 +480,10 @@ def test_a_bare_leave_needs_a_place_right_after_it(matcher: Matcher) -> None:
 def test_a_village_on_the_road_to_a_city_makes_the_city_a_landmark(matcher: Matcher) -> None:
     body = "Село на трасі до Бахмута залишається під контролем українських військ."
     assert "bakhmut-battle" not in relations("Іванівське", matcher, body)
+
+
+def test_a_change_of_hands_beside_an_evaluation_is_still_news(matcher: Matcher) -> None:
+    found = relations("The fall of Bakhmut was a strategic mistake by Kyiv, analysts say", matcher)
+    assert found["bakhmut-battle"] is Relation.UPDATES
+    # an evaluation with no change of hands reports nothing of the fight
+    assert "bakhmut-battle" not in relations("Holding Bakhmut was a mistake, analysts say", matcher)
