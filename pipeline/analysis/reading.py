@@ -336,13 +336,18 @@ def modalised(view: View, start: int, decision: bool = True, skip: frozenset[int
     clauses = view.tokens.clauses
     weighing = {c.start for c in view.mod("consider")} if not decision else set()
     governed = _governed(view, start)
-    return any(
+    before = any(
         0 < start - c.start <= _NEGATION_WINDOW + 1
         and clauses[c.start] == clauses[start]
         and c.start not in weighing
         and c.start not in skip
         and c.start not in governed
         for c in view.mod("future") + view.mod("modal")
+    )
+    # "a withdrawal from the city is being discussed", "відхід обговорюється": the deed named, then weighed
+    return before or any(
+        0 < c.start - start <= 4 and clauses[c.start] == clauses[start] and c.start not in weighing
+        for c in view.mod("modal_after")
     )
 
 

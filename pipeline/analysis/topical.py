@@ -145,7 +145,7 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
     reasons = topic_reasons + reasons
     relation = Relation.CONFIRMS
     explicit = 0.0
-    future = view.mod("future") + view.mod("modal")
+    future = view.mod("future") + view.mod("modal") + view.mod("modal_after")
     failed = view.mod("unrealised") if claim.kind == "forecast" else []
     if claim.kind == "forecast":
         if modal_by_other(claim, view) or local(claim, view):

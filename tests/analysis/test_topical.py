@@ -344,3 +344,17 @@ def test_anti_tank_ditches_are_no_tanks_but_are_fortifications(matcher: Matcher)
     )
     assert "western-armour-deliveries" not in found
     assert found["russian-fortifications"] is Relation.CONFIRMS
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Ukrainian officials privately say a withdrawal from Bakhmut is being discussed.",
+        "За словами джерел, вихід з Бахмута обговорюється.",
+        "По словам источников, отход из Бахмута рассматривается.",
+    ],
+)
+def test_a_withdrawal_named_then_weighed_is_a_possibility(body: str, matcher: Matcher) -> None:
+    found = relations("Bakhmut", matcher, body)
+    assert found["ukraine-may-withdraw-bakhmut"] is Relation.CONFIRMS
+    assert found.get("bakhmut-battle") is not Relation.UPDATES  # nobody has left yet
