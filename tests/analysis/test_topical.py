@@ -358,3 +358,17 @@ def test_a_withdrawal_named_then_weighed_is_a_possibility(body: str, matcher: Ma
     found = relations("Bakhmut", matcher, body)
     assert found["ukraine-may-withdraw-bakhmut"] is Relation.CONFIRMS
     assert found.get("bakhmut-battle") is not Relation.UPDATES  # nobody has left yet
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Zelensky says commanders unanimous on reinforcing Bakhmut",
+        "Командири одностайно висловилися за посилення оборони Бахмута",
+        "The military leadership agreed not to pull out of Bakhmut but to strengthen it",
+    ],
+)
+def test_an_agreed_or_unanimous_choice_to_stay_settles_the_withdrawal_question(
+    title: str, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)["ukraine-may-withdraw-bakhmut"] is Relation.UPDATES
