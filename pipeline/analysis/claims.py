@@ -260,6 +260,7 @@ def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: li
     view = View(index, sentence, tokens, places, events, mods, actors, claim, quantities)
     view.weights = matcher.weights
     view.names = matcher.names
+    view.as_of_year = matcher.as_of.year
     if claim:  # numbers only matter to a quantity claim's topic
         view.numbers = quantities + _numbers(sentence, tokens)
     return view

@@ -80,6 +80,19 @@ class View:
     numbers: list[Cue]
     weights: dict[str, float] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # place id → canonical name
+    as_of_year: int = 0  # the baseline's year: an event dated to an earlier year is history
+
+    def stale(self, event: Cue) -> bool:
+        """Is the event dated to a year before the baseline's ("the baker, who left X in 2014")?"""
+        light, clauses = self.tokens.light, self.tokens.clauses
+        return any(
+            0 <= i - event.end <= 4
+            and clauses[i] == clauses[event.start]
+            and len(light[i]) == 4
+            and light[i].isdigit()
+            and 1900 <= int(light[i]) < self.as_of_year
+            for i in range(event.end, min(event.end + 5, len(light)))
+        )
 
     def mod(self, name: str) -> list[Cue]:
         """Hits of one modifier class."""
@@ -354,8 +367,15 @@ def modalised(view: View, start: int, decision: bool = True, skip: frozenset[int
 def part_given_up(view: View, event: Cue) -> bool:
     """Is the withdrawal from (or capture of) a part only ("withdrew from several positions in X", "заняли центр X")?"""
     clauses = view.tokens.clauses
-    return event.value in ("withdraw", "gain") and any(
-        0 <= c.start - event.end <= 2 and clauses[c.start] == clauses[event.start] for c in view.mod("part")
+    light = view.tokens.light
+    # "control 70% of X": a share in digits ("%" itself is no token), then "of" or a percent word
+    share = event.end + 1 < len(light) and light[event.end].isdigit() and light[event.end + 1] == "of"
+    return event.value in ("withdraw", "gain", "hold") and (
+        share
+        or any(
+            0 <= c.start - event.end <= 2 and clauses[c.start] == clauses[event.start]
+            for c in view.mod("part")
+        )
     )
 
 

@@ -212,6 +212,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             continue  # "if Russian troops close the ring": a hypothesis; "offensives elsewhere": not here
         if evaluation and (event.value not in _HANDS or negation_of(view, event.start)):
             continue
+        if view.stale(event):
+            continue  # "who left X in 2014", "captured in 2022": history, not news of the place
         place = nearest_place(view, event)
         if place is None or place not in own:
             continue
@@ -401,11 +403,15 @@ def _control_event(
         if keeper == claim.holder:
             return Relation.CONFIRMS, kind
         clause = view.tokens.clauses[place.start]
-        if not captured and any(
-            place.start - 3 <= c.end <= place.start and view.tokens.clauses[c.start] == clause
-            for c in view.mod("direction_adjective")
+        if not captured and (
+            part_given_up(view, event)
+            or any(
+                place.start - 3 <= c.end <= place.start and view.tokens.clauses[c.start] == clause
+                for c in view.mod("direction_adjective")
+            )
         ):
-            return Relation.CONFIRMS, kind  # "holds eastern X", "the eastern half of X": the town is split
+            # "holds eastern X", "controls 70% of X", "most of X": the town is split, the fight goes on
+            return Relation.CONFIRMS, kind
         if captured and continuity:
             reasons.append(f"continuity: {quote(continuity[0])}")
             return Relation.CONTRADICTS, kind

@@ -172,6 +172,8 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
                 reasons.append(f"negation: {quote(denied)}")
                 relation = Relation.CONTRADICTS
         elif claim.topic_cues and any(e.value in claim.topic_cues for e in view.events):
+            if all(view.stale(e) for e in view.events if e.value in claim.topic_cues):
+                return None  # "the baker, who left X in 2014": a deed of another year, not the forecast's
             relation = Relation.UPDATES  # the expected event is reported as happening
         elif claim.topic_cues:
             pass  # only the claim's own confirm phrase ("all options on the table"): confirmed below

@@ -487,3 +487,33 @@ def test_a_change_of_hands_beside_an_evaluation_is_still_news(matcher: Matcher) 
     assert found["bakhmut-battle"] is Relation.UPDATES
     # an evaluation with no change of hands reports nothing of the fight
     assert "bakhmut-battle" not in relations("Holding Bakhmut was a mistake, analysts say", matcher)
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        ("Prigozhin claims his fighters control 70% of Bakhmut", "bakhmut-battle", Relation.CONFIRMS),
+        ("Russia controls most of Bakhmut, the ISW says", "bakhmut-battle", Relation.CONFIRMS),
+        ("Russia controls Bakhmut", "bakhmut-battle", Relation.UPDATES),
+        ("Ukrainian troops left Vuhledar to avoid being surrounded", "vuhledar-offensive", Relation.UPDATES),
+        ("Ukrainian paratroopers: we never left Klishchiivka", "klishchiivka-taken", Relation.CONTRADICTS),
+        ("Russian troops reached the outskirts of Siversk", "siversk-objective", Relation.CONFIRMS),
+    ],
+)
+def test_shares_of_a_place_left_and_outskirts(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "The baker, who left Bakhmut in 2014, now sells bread in Kyiv",
+        "Ukrainian troops dug in on the left bank near Kherson",  # "left" with no place right after
+    ],
+)
+def test_a_deed_of_an_earlier_year_or_the_left_bank_is_no_withdrawal(title: str, matcher: Matcher) -> None:
+    found = relations(title, matcher)
+    assert "bakhmut-battle" not in found
+    assert "ukraine-may-withdraw-bakhmut" not in found

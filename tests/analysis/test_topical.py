@@ -372,3 +372,8 @@ def test_an_agreed_or_unanimous_choice_to_stay_settles_the_withdrawal_question(
     title: str, matcher: Matcher
 ) -> None:
     assert relations(title, matcher)["ukraine-may-withdraw-bakhmut"] is Relation.UPDATES
+
+
+def test_a_three_digit_daily_toll_is_hundreds(matcher: Matcher) -> None:
+    title = "Germany's BND estimates Ukraine is losing a three-digit number of soldiers every day"
+    assert relations(title, matcher)["ukraine-losses-hundreds-daily"] is Relation.CONFIRMS
