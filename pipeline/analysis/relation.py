@@ -385,7 +385,11 @@ def _control_event(
             reasons.append(f"partial: {quote(attempt)}")
             kind, new_holder = "attack", None
         elif modalised(view, event.start, decision=kind != "loss"):
-            return None  # "may fall", "could be taken": not a change of control
+            if captured or new_holder != claim.rival or near:
+                return None  # "may fall", "could be taken": not a change of control
+            # "Russian forces are likely to capture X in the coming weeks": the threat to a place still held
+            reasons.append("future: the rival may take it")
+            kind, new_holder = "attack", None
     if new_holder is not None:
         if near and not captured:
             return None  # a village near the city changed hands: that is another claim's news

@@ -517,3 +517,10 @@ def test_a_deed_of_an_earlier_year_or_the_left_bank_is_no_withdrawal(title: str,
     found = relations(title, matcher)
     assert "bakhmut-battle" not in found
     assert "ukraine-may-withdraw-bakhmut" not in found
+
+
+def test_a_capture_foreseen_is_the_threat_to_a_place_still_held(matcher: Matcher) -> None:
+    title = "Russian forces are likely to capture Bakhmut in the coming weeks, the UK defence ministry said"
+    assert relations(title, matcher)["bakhmut-battle"] is Relation.CONFIRMS
+    # for a place already taken, a foreseen capture by its holder says nothing new
+    assert "soledar-fell" not in relations("Russia may soon take full control of Soledar", matcher)
