@@ -70,12 +70,17 @@ def local(claim: ClaimSpec, view: View) -> bool:
     """Is a general forecast's event only a local push ("no Russian offensive in Zaporizhzhia")?"""
     if claim.places or not view.places:
         return False
+    hits = view.claim.get(f"{claim.id}:0", [])
+    # the event with its place right after it ("a large-scale offensive on the Zaporizhzhia axis", "наступ
+    # окупантів на Запорізькому напрямку") is that place's push, whatever its scope word
+    # ("a major offensive near X" stays general: the place only locates where it is massing)
+    landmarks = {n.end for n in view.mod("near")}
+    if hits and all(
+        any(0 <= p.start - hit.end <= 3 and p.start not in landmarks for p in view.places) for hit in hits
+    ):
+        return True
     # a baseline place is named: only a scope word right by the event keeps it general ("a major offensive")
-    return not any(
-        -_SCOPE_WINDOW <= s.start - hit.start <= 1
-        for hit in view.claim.get(f"{claim.id}:0", [])
-        for s in view.mod("scope")
-    )
+    return not any(-_SCOPE_WINDOW <= s.start - hit.start <= 1 for hit in hits for s in view.mod("scope"))
 
 
 # How far (in words) before the event word a scope word still qualifies it ("a major new offensive").

@@ -233,8 +233,10 @@ def negation_of(view: View, start: int) -> Cue | None:
             opening = cue.start == 0 or clauses[cue.start - 1] != clauses[cue.start]
             if start - cue.start > _NEGATION_WINDOW and not opening:
                 continue
-            if any(m.start <= cue.start < m.end for m in view.mod("modal") + view.events):
-                continue  # "does not rule out", "не принесло результатов": part of a phrase, not a negation
+            if any(
+                m.start <= cue.start < m.end for m in view.mod("modal") + view.mod("continuity") + view.events
+            ):
+                continue  # "does not rule out", "не полишає спроб": part of a phrase, not a negation
             return cue
     for cue in view.mod("negation_after"):  # "наступу на X не було": the negation follows its event
         if 0 < cue.start - start <= _NEGATION_WINDOW + 2 and clauses[cue.start] == clauses[start]:

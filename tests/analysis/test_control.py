@@ -524,3 +524,15 @@ def test_a_capture_foreseen_is_the_threat_to_a_place_still_held(matcher: Matcher
     assert relations(title, matcher)["bakhmut-battle"] is Relation.CONFIRMS
     # for a place already taken, a foreseen capture by its holder says nothing new
     assert "soledar-fell" not in relations("Russia may soon take full control of Soledar", matcher)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Генштаб: ворог не полишає спроб оточити Бахмут",
+        "Противник не прекращает попыток окружить Артемовск",
+        "Russian forces have not given up trying to encircle Bakhmut",
+    ],
+)
+def test_a_negated_stop_is_the_attempt_going_on(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher)["bakhmut-battle"] is Relation.CONFIRMS

@@ -377,3 +377,13 @@ def test_an_agreed_or_unanimous_choice_to_stay_settles_the_withdrawal_question(
 def test_a_three_digit_daily_toll_is_hundreds(matcher: Matcher) -> None:
     title = "Germany's BND estimates Ukraine is losing a three-digit number of soldiers every day"
     assert relations(title, matcher)["ukraine-losses-hundreds-daily"] is Relation.CONFIRMS
+
+
+def test_a_large_offensive_on_one_axis_is_that_places_push_not_the_general_forecast(matcher: Matcher) -> None:
+    title = "Повідомлення про масштабний наступ окупантів на Запорізькому напрямку є вигадкою"
+    found = relations(title, matcher)
+    assert found["zaporizhzhia-offensive"] is Relation.CONTRADICTS
+    assert "russian-offensive-expected" not in found
+    # massing "near" a place, a major offensive stays the general one
+    massing = relations("Russia is massing troops for a major offensive near Bakhmut", matcher)
+    assert massing["russian-offensive-expected"] is Relation.CONFIRMS
