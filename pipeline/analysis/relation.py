@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002 -- Cyrillic examples and cue words are the data here
+# ruff: noqa: RUF001, RUF002, RUF003 -- Cyrillic examples and cue words are the data here
 """Reading one sentence against one claim: confirms, updates or contradicts — or nothing.
 
 `read` dispatches on the claim's kind; control claims are decided here (expulsions, hypotheses and the
@@ -219,6 +219,8 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
             continue
         if event.value == "expel" and place.start < event.start:
             continue  # driven out of the place named after it; "a club from X forced out of the cup" is not
+        if event.value == "withdraw" and _destination(view, event, place):
+            continue  # "ВСУ отошли на рубежи у X", "fell back to positions near X": X is where they went
         if _other_object(view, event, place):
             continue  # "the capture of the salt-mining town allowed Wagner to attack X": another town's capture
         near = is_near(view, place)
@@ -266,6 +268,20 @@ def _no_progress(claim: ClaimSpec, view: View, event: Cue, agent: str | None) ->
     if claim.status == "captured":
         return agent == claim.rival  # "Ukraine made no gains at X": the holder keeps it
     return agent != claim.holder
+
+
+def _destination(view: View, event: Cue, place: PlaceHit) -> bool:
+    """Is the place after a withdrawal where the troops went ("withdrew to positions near X", "отошли на рубежи у X")?"""
+    light = view.tokens.light
+    return (
+        event.end < len(light)
+        and light[event.end] in _TOWARDS
+        and event.end < place.start <= event.end + 4
+        and view.tokens.clauses[place.start] == view.tokens.clauses[event.start]
+    )
+
+
+_TOWARDS = frozenset({"to", "towards", "toward", "на", "до", "к", "в", "у"})
 
 
 def _other_object(view: View, event: Cue, place: PlaceHit) -> bool:

@@ -536,3 +536,11 @@ def test_a_capture_foreseen_is_the_threat_to_a_place_still_held(matcher: Matcher
 )
 def test_a_negated_stop_is_the_attempt_going_on(title: str, matcher: Matcher) -> None:
     assert relations(title, matcher)["bakhmut-battle"] is Relation.CONFIRMS
+
+
+@pytest.mark.parametrize(
+    "title", ["ВСУ отошли на рубежи у Артёмовска", "Ukrainian troops fell back to positions outside Bakhmut"]
+)
+def test_a_withdrawal_towards_a_place_is_no_withdrawal_from_it(title: str, matcher: Matcher) -> None:
+    assert relations(title, matcher).get("bakhmut-battle") is not Relation.UPDATES
+    assert relations("ВСУ отошли из Артёмовска", matcher)["bakhmut-battle"] is Relation.UPDATES
