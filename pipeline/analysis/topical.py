@@ -7,9 +7,9 @@ govern any of the topic's words ("the West did not send tanks"). An actor follow
 owns the deed ("Moscow said Ukrainian soldiers train for a spring offensive" is no Russian one), while a side
 named after the topic as its speaker (", Ukrainian officers say") only reports it; with no side
 named at all, an activity of several topic groups is its one natural actor's ("в Европе не готовят ударные
-бригады"). Activity: done → confirms, a stop or the claim's `update` phrase (end states: "reached its
-target", "now fighting") → updates, but a completion is the deed done unless it meets a target ("recruits
-completed the course" confirms) or is reflexive ("навчання завершилося": the programme itself ended); a speaker's own earlier stance judged hasty ("we were too quick to tell
+бригады"). Activity: done → confirms, a stop, a completion ("recruits completed the course", "навчання
+завершилося") or the claim's `update` phrase (end states: "reached its target", "now fighting") → updates; a
+speaker's own earlier stance judged hasty ("we were too quick to tell
 Kyiv to leave", "advice overtaken by events", "зарано радили") → updates; a stance only retold ("officials who earlier urged") gives nothing, unless it
 turned ("... now argue") → updates. Any kind called untrue by name ("a mirage", "no sign of", "міф") →
 contradicts; so does an activity whose topic is followed by a denial opening a reported clause ("the
@@ -187,14 +187,6 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             for h in hits
             for i in range(h.start, h.end)
         }
-        # "recruits completed the course" is the deed done; "the mission finished its target" is the end state
-        # ... but a reflexive ending ("навчання завершилося", "обучение закончилось") is the programme itself ending
-        light = view.tokens.light
-        done = (
-            {c.start for c in view.mod("completion") if not light[c.end - 1].endswith(_REFLEXIVE)}
-            if not view.mod("target")
-            else set()
-        )
         stops = [
             e
             for e in view.events
@@ -202,9 +194,12 @@ def topical(claim: ClaimSpec, view: View) -> Reading | None:
             and e.start not in topic_tokens  # "urge to withdraw": the withdrawal is the topic itself
             and not negation_of(view, e.start)
             and claim.kind == "activity"
-            and e.start not in done
             and not _of_attack(view, e, topic_tokens)
         ]
+        # "recruits completed the course", "the mission finished its target", "навчання завершилося": the
+        # activity reached a new state (trained, not being trained), as analysts label it
+        if claim.kind == "activity":
+            stops += [c for c in view.mod("completion") if not negation_of(view, c.start)]
         if claim.kind == "history" and _background(claim, view, position):
             return None
         if claim.kind == "history":  # the other side takes back what was won
