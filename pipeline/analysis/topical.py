@@ -101,7 +101,7 @@ def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) ->
         for a in view.actors
         if a.label == "actor" and a.value not in allowed and not (a.start > position and _speaks(view, a))
     ]
-    if agent is None and not present and others and claim.kind == "activity":
+    if agent is None and not present and others and claim.kind in ("activity", "forecast"):
         return False  # "an adviser to Zelensky said the army could pull back": only another side is named
     shown = agent or (present[0] if present else None)
     if shown is not None:

@@ -393,3 +393,14 @@ def test_a_large_offensive_on_one_axis_is_that_places_push_not_the_general_forec
     # massing "near" a place, a major offensive stays the general one
     massing = relations("Russia is massing troops for a major offensive near Bakhmut", matcher)
     assert massing["russian-offensive-expected"] is Relation.CONFIRMS
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Prigozhin threatens to withdraw Wagner from Bakhmut over munitions",
+        "Wagner chief says his fighters would withdraw from Bakhmut once regular Russian troops took over",
+    ],
+)
+def test_the_other_sides_withdrawal_is_not_the_forecast_of_kyivs(title: str, matcher: Matcher) -> None:
+    assert "ukraine-may-withdraw-bakhmut" not in relations(title, matcher)
