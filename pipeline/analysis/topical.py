@@ -292,13 +292,24 @@ def _background(claim: ClaimSpec, view: View, position: int) -> bool:
 def _later_denial(view: View, position: int) -> Cue | None:
     """A denial after the topic that opens a reported clause: "said the training is limited and denied that"."""
     light = view.tokens.light
+    nouns = {c.start for c in view.mod("statement")}
     for cue in view.mod("denial"):
-        opens = cue.end < len(light) and light[cue.end] in ("that", "що", "что")
+        at = (
+            cue.end + 1
+            if cue.end in nouns or (cue.end < len(light) and light[cue.end] in _CLAIM_NOUNS)
+            else cue.end
+        )
+        # "denied that ...", and "rejecting reports that ...", "заперечив повідомлення, що ..."
+        opens = at < len(light) and light[at] in ("that", "що", "что")
         # "denied that the courses had been halted" denies a stop: that keeps the activity going
         stopped = any(e.start > cue.start and e.value in ("stop", "withdraw") for e in view.events)
         if cue.start > position and opens and not stopped and not negation_of(view, cue.start):
             return cue
     return None
+
+
+# English nouns of what is reported, between a denial and its "that" ("rejecting reports that")
+_CLAIM_NOUNS = frozenset({"reports", "claims", "suggestions", "speculation", "allegations", "statements"})
 
 
 def _denied_purpose(view: View, position: int) -> Cue | None:

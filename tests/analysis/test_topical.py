@@ -404,3 +404,11 @@ def test_a_large_offensive_on_one_axis_is_that_places_push_not_the_general_forec
 )
 def test_the_other_sides_withdrawal_is_not_the_forecast_of_kyivs(title: str, matcher: Matcher) -> None:
     assert "ukraine-may-withdraw-bakhmut" not in relations(title, matcher)
+
+
+def test_a_denial_of_reports_that_the_training_prepares_an_offensive_disputes_it(matcher: Matcher) -> None:
+    body = (
+        "The courses run for Ukrainian soldiers in Europe teach basic skills, the mission said, rejecting "
+        "reports that trainees were being prepared for a spring offensive."
+    )
+    assert relations("EU mission", matcher, body)["troops-trained-in-europe"] is Relation.CONTRADICTS
