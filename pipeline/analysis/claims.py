@@ -53,6 +53,9 @@ from pipeline.config import AnalysisSettings
 from pipeline.records import Finding, ItemText, PlaceMention, Relation
 
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?![\w])")
+# a match score ("3-0", "2:1") starting or ending at a number; "50-70 a day" stays a range
+_SCORE = re.compile(r"\d[-\u2013]\d(?!\d)|\d{1,2}:\d{1,2}(?!\d)")
+_SCORE_END = re.compile(r"(?<!\d)(?:\d[-\u2013]\d|\d{1,2}:\d{1,2})$")
 _LANGS = ("en", "uk", "ru")
 
 
@@ -302,6 +305,8 @@ def _numbers(sentence: str, tokens: Tokens) -> list[Cue]:
         value = int(digits)
         if 1900 <= value <= 2100 and len(digits) == 4:
             continue  # a year
+        if _SCORE.match(light, match.start()) or _SCORE_END.search(light, 0, match.end()):
+            continue  # "loses 3-0", "2:1": a match score, not a toll
         position = len(re.findall(r"\w+", light[: match.start()]))
         position = min(position, max(len(tokens.light) - 1, 0))
         numbers.append(Cue("number", str(value), position, position + 1, match.group()))

@@ -412,3 +412,12 @@ def test_a_denial_of_reports_that_the_training_prepares_an_offensive_disputes_it
         "reports that trainees were being prepared for a spring offensive."
     )
     assert relations("EU mission", matcher, body)["troops-trained-in-europe"] is Relation.CONTRADICTS
+
+
+def test_a_match_score_is_no_casualty_figure(matcher: Matcher) -> None:
+    assert "ukraine-losses-hundreds-daily" not in relations(
+        "Ukrainian football club loses 3-0 in Europa League", matcher
+    )
+    assert "ukraine-losses-hundreds-daily" not in relations("Ukrainian team lost 2:1 to Poland", matcher)
+    ranged = relations("Ukraine loses 50-70 soldiers a day near Bakhmut", matcher)
+    assert ranged["ukraine-losses-hundreds-daily"] is Relation.UPDATES  # a range stays a figure
