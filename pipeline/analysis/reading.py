@@ -233,9 +233,9 @@ def negation_of(view: View, start: int) -> Cue | None:
             opening = cue.start == 0 or clauses[cue.start - 1] != clauses[cue.start]
             if start - cue.start > _NEGATION_WINDOW and not opening:
                 continue
-            if any(
-                m.start <= cue.start < m.end for m in view.mod("modal") + view.mod("continuity") + view.events
-            ):
+            phrases = view.mod("modal") + view.mod("continuity") + view.events
+            phrases += [h for hits in view.claim.values() for h in hits]  # a claim's "не могут преодолеть"
+            if any(m.start <= cue.start < m.end for m in phrases):
                 continue  # "does not rule out", "не полишає спроб": part of a phrase, not a negation
             return cue
     for cue in view.mod("negation_after"):  # "наступу на X не було": the negation follows its event

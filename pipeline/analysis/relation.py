@@ -181,7 +181,8 @@ def _speaker_side(claim: ClaimSpec, view: View, agent: str | None) -> str | None
     """The side saying "ours": the doer, else the one side of the claim named in the sentence."""
     if agent is not None:
         return agent
-    sides = {a.value for a in view.actors if a.value in (claim.holder, claim.rival)}
+    # "звільнено від окупантів": the side after a preposition is what the place was freed from, not who speaks
+    sides = {a.value for a in view.actors if a.value in (claim.holder, claim.rival) and a.label != "object"}
     return sides.pop() if len(sides) == 1 else None
 
 

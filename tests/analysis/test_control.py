@@ -544,3 +544,7 @@ def test_a_negated_stop_is_the_attempt_going_on(title: str, matcher: Matcher) ->
 def test_a_withdrawal_towards_a_place_is_no_withdrawal_from_it(title: str, matcher: Matcher) -> None:
     assert relations(title, matcher).get("bakhmut-battle") is not Relation.UPDATES
     assert relations("ВСУ отошли из Артёмовска", matcher)["bakhmut-battle"] is Relation.UPDATES
+
+
+def test_a_place_freed_from_a_side_is_that_sides_loss(matcher: Matcher) -> None:
+    assert relations("Кліщіївку звільнено від окупантів", matcher)["klishchiivka-taken"] is Relation.UPDATES

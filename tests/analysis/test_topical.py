@@ -421,3 +421,22 @@ def test_a_match_score_is_no_casualty_figure(matcher: Matcher) -> None:
     assert "ukraine-losses-hundreds-daily" not in relations("Ukrainian team lost 2:1 to Poland", matcher)
     ranged = relations("Ukraine loses 50-70 soldiers a day near Bakhmut", matcher)
     assert ranged["ukraine-losses-hundreds-daily"] is Relation.UPDATES  # a range stays a figure
+
+
+@pytest.mark.parametrize(
+    ("title", "claim", "relation"),
+    [
+        ("ISW: оборона Бахмута має стратегічний сенс", "isw-defence-sound", Relation.CONFIRMS),
+        ("ЗСУ прорвали першу лінію російської оборони", "russian-fortifications", Relation.UPDATES),
+        # a negation inside the claim's own phrase ("не могут преодолеть") does not flip it
+        (
+            "Украинские подразделения не могут преодолеть первую линию российской обороны",
+            "russian-fortifications",
+            Relation.CONFIRMS,
+        ),
+    ],
+)
+def test_sense_lines_and_negations_inside_claim_phrases(
+    title: str, claim: str, relation: Relation, matcher: Matcher
+) -> None:
+    assert relations(title, matcher)[claim] is relation
