@@ -31,7 +31,7 @@ def expelled(claim: ClaimSpec, view: View, event: Cue, pusher: str | None) -> tu
     push them back" is only an aim (an attack).
     """
     light = view.tokens.light
-    if event.start > 0 and light[event.start - 1] in _AIM:
+    if event.start > 0 and light[event.start - 1] in AIM:
         return "attack", pusher, None
     if any(e.value == "attack" and 0 <= e.start - event.end <= 4 for e in view.events):
         return "hold", pusher, None  # "pushed back Russian assaults": repelled, the pusher holds
@@ -57,7 +57,7 @@ def expelled(claim: ClaimSpec, view: View, event: Cue, pusher: str | None) -> tu
 
 
 # Words before a verb that make it an aim, not a deed: "launched counterattacks to push them back".
-_AIM = frozenset({"to", "щоб", "чтобы"})
+AIM = frozenset({"to", "щоб", "чтобы"})
 # "from" right after an expel verb: the side before it is driven out of what follows.
 _FROM = frozenset({"from", "of", "з", "із", "від", "из", "от"})
 

@@ -86,12 +86,11 @@ class View:
         """Is the event dated to a year before the baseline's ("the baker, who left X in 2014")?"""
         light, clauses = self.tokens.light, self.tokens.clauses
         return any(
-            0 <= i - event.end <= 4
-            and clauses[i] == clauses[event.start]
+            clauses[i] == clauses[event.start]
             and len(light[i]) == 4
             and light[i].isdigit()
             and 1900 <= int(light[i]) < self.as_of_year
-            for i in range(event.end, min(event.end + 5, len(light)))
+            for i in range(event.end, min(event.end + 5, len(light)))  # within 4 words after the event
         )
 
     def mod(self, name: str) -> list[Cue]:
@@ -367,17 +366,18 @@ def modalised(view: View, start: int, decision: bool = True, skip: frozenset[int
 
 
 def part_given_up(view: View, event: Cue) -> bool:
-    """Is the withdrawal from (or capture of) a part only ("withdrew from several positions in X", "заняли центр X")?"""
+    """Is the withdrawal from a part only ("withdrew from several positions in X", "вышли из нескольких позиций")?"""
+    return event.value == "withdraw" and part_only(view, event)
+
+
+def part_only(view: View, event: Cue) -> bool:
+    """Does a part of the place follow the event ("from several positions in", "the centre of", "70% of")?"""
     clauses = view.tokens.clauses
     light = view.tokens.light
-    # "control 70% of X": a share in digits ("%" itself is no token), then "of" or a percent word
+    # "control 70% of X": a share in digits ("%" itself is no token), then "of"
     share = event.end + 1 < len(light) and light[event.end].isdigit() and light[event.end + 1] == "of"
-    return event.value in ("withdraw", "gain", "hold") and (
-        share
-        or any(
-            0 <= c.start - event.end <= 2 and clauses[c.start] == clauses[event.start]
-            for c in view.mod("part")
-        )
+    return share or any(
+        0 <= c.start - event.end <= 2 and clauses[c.start] == clauses[event.start] for c in view.mod("part")
     )
 
 

@@ -99,6 +99,7 @@ sentences with several places and events can tie an event to the wrong place; sa
 from __future__ import annotations
 
 from pipeline.analysis.control import (
+    AIM,
     alarm_dispelled,
     denier,
     expelled,
@@ -123,6 +124,7 @@ from pipeline.analysis.reading import (
     nearest_place,
     negation_of,
     part_given_up,
+    part_only,
     place_reasons,
     quote,
 )
@@ -157,7 +159,6 @@ def read(claim: ClaimSpec, view: View) -> Reading | None:
 
 
 _HANDS = frozenset({"gain", "loss", "withdraw", "recapture"})
-_AIM = frozenset({"to", "щоб", "чтобы"})  # right before a verb: its aim, not its deed
 # what a landmark ("villages near X") speaks through: a change of hands or an attack around it
 _LANDMARK = frozenset({"gain", "loss", "withdraw", "recapture", "attack"})
 # stop words that are also adjectives of pace: right before an advance they describe it, not end it
@@ -262,9 +263,14 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     )
 
 
+def _progress(view: View, event: Cue) -> bool:
+    """Is the attack word one of progress ("gains", "advance", "просунулися")?"""
+    return any(c.start == event.start for c in view.mod("progress"))
+
+
 def _no_progress(claim: ClaimSpec, view: View, event: Cue, agent: str | None) -> bool:
     """Is a negated attack word a progress that did not happen, by a side that does not hold the place?"""
-    if not any(c.start == event.start for c in view.mod("progress")):
+    if not _progress(view, event):
         return False
     if claim.status == "captured":
         return agent == claim.rival  # "Ukraine made no gains at X": the holder keeps it
@@ -300,13 +306,11 @@ _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "this"
 
 def _holder_stalled(claim: ClaimSpec, view: View, event: Cue, agent: str | None) -> bool:
     """Is a negated progress the holder's counter-attack on a contested place ("attacks without gains")?"""
-    progress = any(c.start == event.start for c in view.mod("progress"))
-    return progress and claim.status == "contested" and agent == claim.holder
+    return _progress(view, event) and claim.status == "contested" and agent == claim.holder
 
 
-_STALLED = (
-    "stalled"  # a read kind: attacks that made no gains, the fight goes on (weighed as "attack" is not)
-)
+# a read kind: attacks that made no gains, the fight goes on (its negation is not flipped)
+_STALLED = "stalled"
 
 
 def _inside(view: View, place: PlaceHit, event: Cue) -> bool:
@@ -354,7 +358,7 @@ def _control_event(
         reasons.append(f"event: {quote(event)} → attacks without gains by {agent}")
         return Relation.CONFIRMS, _STALLED
     new_holder: str | None = None
-    if kind == "gain" and not captured and part_given_up(view, event) and not modalised(view, event.start):
+    if kind == "gain" and not captured and part_only(view, event) and not modalised(view, event.start):
         kind = "attack"  # "took the centre of X", "заняли центр X": the fight for the rest goes on
         reasons.append("partial: a part taken")
     elif kind == "gain":
@@ -425,7 +429,7 @@ def _control_event(
             return Relation.CONFIRMS, kind
         clause = view.tokens.clauses[place.start]
         if not captured and (
-            part_given_up(view, event)
+            part_only(view, event)
             or any(
                 place.start - 3 <= c.end <= place.start and view.tokens.clauses[c.start] == clause
                 for c in view.mod("direction_adjective")
@@ -446,10 +450,8 @@ def _control_event(
         if agent == claim.rival and not near:
             if continuity and _inside(view, place, event):
                 reasons.append(f"continuity: {quote(continuity[0])}")
-                return (
-                    Relation.CONTRADICTS,
-                    kind,
-                )  # "its troops are still fighting in X": the place never fell
+                # "its troops are still fighting in X": the place never fell
+                return Relation.CONTRADICTS, kind
             return Relation.UPDATES, kind
         if agent is None and continuity and not near:
             reasons.append(f"continuity: {quote(continuity[0])}")
@@ -485,15 +487,13 @@ def _control_event(
             return None
         partial = view.mod("partial") or view.mod("future")
         light = view.tokens.light
-        if not partial and event.start > 0 and light[event.start - 1] in _AIM:
+        if not partial and event.start > 0 and light[event.start - 1] in AIM:
             # "a push to encircle X", "наступ, щоб оточити": the aim of an attack, the ring not closed
             partial = [Cue("partial", "aim", event.start - 1, event.start, light[event.start - 1])]
         reasons.append(f"event: {quote(event)} → {name}{who}")
         if negated or denial_of(view, event.start):
-            return (
-                Relation.CONFIRMS,
-                kind,
-            )  # flipped below to "contradicts": the encirclement threat is disputed
+            # flipped below to "contradicts": the encirclement threat is disputed
+            return Relation.CONFIRMS, kind
         if partial:
             reasons.append(f"partial: {quote(partial[0])}")
             return Relation.CONFIRMS, kind

@@ -109,10 +109,6 @@ def _doer_ok(claim: ClaimSpec, view: View, position: int, reasons: list[str]) ->
     return True
 
 
-# Ukrainian and Russian reflexive verb endings: the subject itself ended, nobody completed it.
-_REFLEXIVE = ("ся", "сь")
-
-
 def _speaks(view: View, actor: Cue) -> bool:
     """Is the actor followed by a verb of saying ("Ukrainian officers say")?"""
     return any(actor.end <= r.start <= actor.end + 2 for r in view.mod("reporting"))
