@@ -36,15 +36,18 @@ from importlib import resources
 from typing import Any
 
 from pipeline.analysis.events import expulsions, holding_city, possessed, pronoun_places, settle_events
+from pipeline.analysis.gate import PLACE, REFER, TOPIC, ItemWords, WordGate
 from pipeline.analysis.places import Coreference, PlaceHit, PlaceIndex
 from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import (
     Lexicon,
     Tokens,
-    distinct_words,
+    light_texts,
+    light_words,
     normalise,
     split_sentences,
     tokenise_many,
+    tokens_of,
     with_surface,
 )
 from pipeline.analysis.weigh import weigh
@@ -82,6 +85,7 @@ class Matcher:
     coreference: Coreference  # "the city", "село": a place named earlier in the item
     possessed: dict[str, str]  # light word → event it is right after a place ("Soledar's fall")
     pronouns: frozenset[str]  # "it", "його": right after an event, the place named last ("still hold it")
+    gate: WordGate  # which sentences are worth tokenising, from their words (places, topics, references)
 
 
 def _load_cues() -> dict[str, Any]:
@@ -160,6 +164,8 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         if claim.topic and not claim.places and not claim.near:
             topic_lexicon.add("topic", claim.topic[0])
     topic_words, topic_stems = topic_lexicon.first_words()
+    known_words = frozenset(lexicon.words)
+    pronouns = frozenset(normalise(w) for w in _phrases(control.get("pronoun", {})))
     return Matcher(
         baseline=baseline,
         settings=settings,
@@ -168,14 +174,15 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         claims=tuple(specs),
         weights=weights,
         names={p.id: p.name for p in baseline.places},
-        known_words=frozenset(lexicon.words),
+        known_words=known_words,
         as_of=as_of,
         topic_words=topic_words,
         topic_stems=topic_stems,
         topic_phrases=topic_lexicon,
         coreference=coreference,
         possessed=possessed,
-        pronouns=frozenset(normalise(w) for w in _phrases(control.get("pronoun", {}))),
+        pronouns=pronouns,
+        gate=WordGate(places, known_words, topic_words, topic_stems, coreference.first_words | pronouns),
     )
 
 
@@ -184,38 +191,32 @@ def _sentences(item: ItemText) -> list[str]:
     return sentences + split_sentences(item.body or "")
 
 
-def _has_topic(light: tuple[str, ...], matcher: Matcher) -> bool:
-    if not matcher.topic_words.isdisjoint(light):
-        return True
-    stems = matcher.topic_stems
-    return any(token[:3] in stems and any(token.startswith(s) for s in stems[token[:3]]) for token in light)
+def _gate(matcher: Matcher, sentences: list[list[str]]) -> ItemWords:
+    """The item's words that could start a place, a placeless claim's topic or a reference back.
+
+    `_view` drops every sentence with none of them (coreference and pronouns need a place named
+    before, and a claim tied to places needs one named), so an item with none has no reading and
+    a sentence with none is never tokenised.
+    """
+    return matcher.gate.item(sentences)
 
 
 def _may_speak(item: ItemText, matcher: Matcher) -> bool:
-    """Whether any sentence of the item could name a baseline place or the topic of a placeless claim.
-
-    `_view` drops every sentence with neither (coreference and pronouns need a place named
-    before, and a claim tied to places needs one named), so an item that fails this has no
-    reading. The test runs on the whole text's distinct words at once: one normalising pass and a
-    set, instead of a tokenised sentence each.
-    """
-    words = distinct_words(f"{item.title} {item.body or ''}")
-    if matcher.places.may_name(words, matcher.known_words):
-        return True
-    return _has_topic(tuple(light for light, _ in words), matcher)
+    """Whether any sentence of the item could name a baseline place or the topic of a placeless claim."""
+    return _gate(matcher, [light_words(text) for text in light_texts(_sentences(item))]).may_speak
 
 
-def _view(index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: list[str]) -> View | None:
-    places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
-    if not places:  # "Russian forces took the city": the one city named earlier in the item
+def _view(
+    index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: list[str], kinds: int
+) -> View | None:
+    places = []
+    if kinds & PLACE:
+        places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
+    if not places and kinds & REFER:  # "Russian forces took the city": the one city named earlier
         places = matcher.coreference.find(tokens, named)
     # "Ukrainian troops still hold it": a pronoun may stand for a place named earlier in the item
     pronoun = not places and bool(named) and not matcher.pronouns.isdisjoint(tokens.light)
-    if (
-        not places
-        and not pronoun
-        and not (_has_topic(tokens.light, matcher) and matcher.topic_phrases.find(tokens.light))
-    ):
+    if not places and not pronoun and not (kinds & TOPIC and matcher.topic_phrases.find(tokens.light)):
         return None  # no place, no placeless claim's topic: most sentences of most items stop here
     hits = matcher.lexicon.find(tokens.light)
     if not places and not pronoun and not any(hit.label.startswith("topic:") for hit in hits):
@@ -345,13 +346,20 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         published = item.published if item.published.tzinfo else item.published.replace(tzinfo=UTC)
         if published <= matcher.as_of:
             return []
-    if not _may_speak(item, matcher):
+    sentences = _sentences(item)
+    lights = light_texts(sentences)
+    words = [light_words(text) for text in lights]
+    gate = _gate(matcher, words)
+    if not gate.may_speak:
         return []  # no place and no claim's topic anywhere: most items of most feeds
     readings = []
-    sentences = _sentences(item)
     named: list[str] = []  # places named so far, for "the city" / "місто" in later sentences
-    for index, (sentence, tokens) in enumerate(zip(sentences, tokenise_many(sentences), strict=True)):
-        view = _view(index, sentence, tokens, matcher, named)
+    for index, sentence in enumerate(sentences):
+        kinds = gate.sentence(words[index], bool(named))
+        if not kinds:
+            continue  # no word that could start a place, a topic or a reference: not even tokenised
+        tokens = tokens_of(sentence, lights[index], words[index])
+        view = _view(index, sentence, tokens, matcher, named, kinds)
         if view is None:
             continue
         named += [h.place_id for h in view.places if h.how != "coreference"]

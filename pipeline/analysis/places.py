@@ -307,12 +307,12 @@ class Coreference:
         self._lexicon = Lexicon()
         for kind, phrases in words.items():
             self._lexicon.add(kind, phrases)
-        self._first, _ = self._lexicon.first_words()
+        self.first_words, _ = self._lexicon.first_words()  # a sentence with none of these has no reference
         self.kinds = kinds  # place id → kind
 
     def find(self, tokens: Tokens, named: Sequence[str]) -> list[PlaceHit]:
         """Hits for kind words that resolve to exactly one earlier place in `named` (place ids, in order)."""
-        if not named or self._first.isdisjoint(tokens.light):
+        if not named or self.first_words.isdisjoint(tokens.light):
             return []
         hits = []
         for hit in self._lexicon.find(tokens.light):

@@ -39,7 +39,9 @@ from functools import lru_cache
 # Kam’ianka, Kamianka; Харьков/Харков): dropped everywhere.
 _DROP = "'’ʼ`´‘ʹ" + "ьъ"
 _MARKS = re.compile(r"[\u0300-\u036f]")
-_POSSESSIVE = re.compile(r"(?<=\w)['’ʼ]s\b")
+# the apostrophe first, the word before it checked behind: a pattern opening with a lookbehind is
+# tried at every position of the text, one opening with a character set is searched for in C
+_POSSESSIVE = re.compile(r"['’ʼ]s\b(?<=\w['’ʼ]s)")
 _WORD = re.compile(r"\w+")
 _CLAUSE_MARK = re.compile(r"[,;:—–()\[\]!?]")  # "!" and "?" inside a title end a clause
 
@@ -79,9 +81,12 @@ _US = re.compile(r"\bUS\b")
 
 def normalise(text: str) -> str:
     """The light form: NFKC, case folded, diacritics, apostrophes and soft signs removed."""
-    text = _US.sub("USA", text)
+    if "US" in text:  # a substring test first: most texts have no capital "US" and skip the regex
+        text = _US.sub("USA", text)
     if text.isascii():  # the common case needs no Unicode normalisation
-        return _POSSESSIVE.sub("", text).lower().translate(_LIGHT_TABLE)
+        if "'" in text:
+            text = _POSSESSIVE.sub("", text)
+        return text.lower().replace("'", "").replace("`", "")  # the ASCII letters of _DROP
     text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", text))
     text = unicodedata.normalize("NFD", text.casefold())
     return _MARKS.sub("", text).translate(_LIGHT_TABLE)
@@ -95,14 +100,14 @@ def _key_of_light(light: str) -> str:
 
 
 @lru_cache(maxsize=1 << 16)
-def _word_key(light_word: str) -> str:
+def word_key(light_word: str) -> str:
     """The key of one light word (folding maps letters to letters, so a word's key is one word)."""
     return _key_of_light(light_word) or light_word
 
 
 def distinct_words(text: str) -> list[tuple[str, str]]:
     """The distinct light words of a text, each with its key, from one normalising pass."""
-    return [(word, _word_key(word)) for word in set(_WORD.findall(normalise(text.replace("\n", " "))))]
+    return [(word, word_key(word)) for word in set(_WORD.findall(normalise(text.replace("\n", " "))))]
 
 
 def fold(text: str) -> str:
@@ -134,15 +139,28 @@ def tokenise(sentence: str) -> Tokens:
 def tokenise_many(sentences: Sequence[str]) -> list[Tokens]:
     """Tokenise several sentences in one normalising pass; surface words are left empty (see `with_surface`)."""
     flat = [sentence.replace("\n", " ") for sentence in sentences]
+    return [tokens_of(raw, light) for raw, light in zip(flat, light_texts(flat), strict=True)]
+
+
+def light_texts(sentences: Sequence[str]) -> list[str]:
+    """The light form of each sentence (one line each), from one normalising pass over them all."""
+    flat = [sentence.replace("\n", " ") for sentence in sentences]
     light_all = normalise("\n".join(flat)).split("\n")
     if len(light_all) != len(flat):  # a separator folded away: go one by one
         light_all = [normalise(sentence) for sentence in flat]
-    return [_tokens(raw, light) for raw, light in zip(flat, light_all, strict=True)]
+    return light_all
 
 
-def _tokens(sentence: str, light_text: str) -> Tokens:
+def light_words(light_text: str) -> list[str]:
+    """The words of a light text, in order."""
+    return _WORD.findall(light_text)
+
+
+def tokens_of(sentence: str, light_text: str, words: list[str] | None = None) -> Tokens:
+    """The tokens of one sentence from its light text (`light_texts`) and, if known, its `light_words`."""
+    sentence = sentence.replace("\n", " ")
     if _CLAUSE_MARK.search(light_text) is None:  # most sentences are one clause
-        light = _WORD.findall(light_text)
+        light = _WORD.findall(light_text) if words is None else words
         clauses = [0] * len(light)
     else:
         light, clauses = [], []
@@ -154,7 +172,7 @@ def _tokens(sentence: str, light_text: str) -> Tokens:
                 clauses += [clause] * len(words)
                 clause += 1
     # keys word by word, each remembered: news repeats its words, and the key is the costly part
-    keys = tuple(map(_word_key, light))
+    keys = tuple(map(word_key, light))
     return Tokens(tuple(light), keys, (), tuple(clauses), sentence)
 
 

@@ -1,4 +1,4 @@
-"""The whole-item test in front of sentence reading (claims._may_speak) changes no finding, only skips work."""
+"""The word gate in front of sentence reading (claims._gate: whole items, then sentences) changes no finding, only skips work."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.analysis import Matcher, analyse, claims, compile_baseline
+from pipeline.analysis.gate import OPEN
 from pipeline.analysis.text import split_sentences
 from pipeline.baseline import load_baseline
 from pipeline.config import AnalysisSettings
@@ -63,7 +64,7 @@ def shaped(items: list[ItemText], rng: random.Random) -> list[ItemText]:
 
 def without_filter(item: ItemText, matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
     with monkeypatch.context() as patch:
-        patch.setattr(claims, "_may_speak", lambda *_: True)
+        patch.setattr(claims, "_gate", lambda *_: OPEN)
         return analyse(item, matcher)
 
 
@@ -111,3 +112,21 @@ def test_the_topic_of_a_claim_tied_to_places_lets_nothing_through_without_a_plac
     armour = ItemText("Deliveries", "Germany will send more tanks to Ukraine.", PUBLISHED)
     assert not claims._may_speak(trade, matcher)
     assert claims._may_speak(armour, matcher)
+
+
+def test_only_sentences_with_a_place_a_topic_or_a_reference_word_are_tokenised(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokenised: list[str] = []
+    real = claims.tokens_of
+
+    def spy(sentence: str, *rest: object) -> object:
+        tokenised.append(sentence)
+        return real(sentence, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(claims, "tokens_of", spy)
+    body = "Russian forces shelled Bakhmut overnight. Sunny spells are forecast. The city is burning."
+    analyse(ItemText("Overnight", body, PUBLISHED), matcher)
+    # "the city" refers back only after a place was named: before any, it is not worth tokenising
+    analyse(ItemText("The city is quiet", "Sunny spells are forecast.", PUBLISHED), matcher)
+    assert tokenised == ["Russian forces shelled Bakhmut overnight.", "The city is burning."]

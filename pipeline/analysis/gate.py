@@ -1,0 +1,102 @@
+"""Which sentences of an item are worth tokenising: a per-word test, remembered, run before any sentence work.
+
+A sentence can only give a reading when one of its words could start a place hit, opens the topic
+of a claim tied to no place, or (once a place was named earlier in the item) refers back to one
+("the city", "село", "it"). `WordGate` classifies each distinct light word once against the
+compiled baseline and remembers the answer: news repeats its words, so after a few items almost
+every word is a dictionary look-up. `ItemWords` holds an item's words of each kind, so that the
+test of one sentence is a set operation in C, not a loop over its tokens.
+
+The test is a superset of what `claims._view` reads: every sentence it drops would have been
+dropped there, after tokenising. `OPEN` lets every sentence through (tests use it to
+show the gate changes no finding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline.analysis.places import PlaceIndex
+from pipeline.analysis.text import word_key
+
+PLACE, TOPIC, REFER = 1, 2, 4
+_CACHE = 1 << 17  # distinct words remembered per gate; cleared when full (a long-running service)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemWords:
+    """An item's distinct words that could start a place, open a placeless topic, or refer back."""
+
+    place: frozenset[str]
+    topic: frozenset[str]
+    refer: frozenset[str]
+    open: bool = False  # every sentence passes (the gate switched off)
+
+    @property
+    def may_speak(self) -> bool:
+        """Whether any sentence could be read: a word that could start a place or a placeless topic."""
+        return self.open or bool(self.place or self.topic)
+
+    def sentence(self, words: Sequence[str], named: bool) -> int:
+        """The kinds of word in one sentence's light words (`named`: a place was named before it)."""
+        if self.open:
+            return PLACE | TOPIC | REFER
+        kinds = PLACE if self.place and not self.place.isdisjoint(words) else 0
+        if self.topic and not self.topic.isdisjoint(words):
+            kinds |= TOPIC
+        if named and self.refer and not self.refer.isdisjoint(words):
+            kinds |= REFER
+        return kinds
+
+
+OPEN = ItemWords(frozenset(), frozenset(), frozenset(), open=True)
+
+
+class WordGate:
+    """Classifies light words against a compiled baseline, remembering each word's kinds."""
+
+    def __init__(
+        self,
+        places: PlaceIndex,
+        known_words: frozenset[str],
+        topic_words: frozenset[str],
+        topic_stems: dict[str, tuple[str, ...]],
+        refer_words: frozenset[str],
+    ) -> None:
+        self._places = places
+        self._known = known_words
+        self._topic_words = topic_words
+        self._topic_stems = topic_stems
+        self._refer = refer_words
+        self._kinds: dict[str, int] = {}
+
+    def kinds(self, word: str) -> int:
+        """PLACE, TOPIC and REFER bits of one light word."""
+        kinds = self._kinds.get(word)
+        if kinds is None:
+            kinds = self._classify(word)
+            if len(self._kinds) >= _CACHE:
+                self._kinds.clear()
+            self._kinds[word] = kinds
+        return kinds
+
+    def item(self, sentences: Iterable[Sequence[str]]) -> ItemWords:
+        """The item's words of each kind, from the light words of its sentences."""
+        distinct = set().union(*sentences)
+        known = self._kinds
+        kinds = {w: known[w] if w in known else self.kinds(w) for w in distinct}
+        return ItemWords(
+            frozenset(w for w, k in kinds.items() if k & PLACE),
+            frozenset(w for w, k in kinds.items() if k & TOPIC),
+            frozenset(w for w, k in kinds.items() if k & REFER),
+        )
+
+    def _classify(self, word: str) -> int:
+        kinds = PLACE if self._places.may_name(((word, word_key(word)),), self._known) else 0
+        stems = self._topic_stems.get(word[:3], ())
+        if word in self._topic_words or any(word.startswith(stem) for stem in stems):
+            kinds |= TOPIC
+        if word in self._refer:
+            kinds |= REFER
+        return kinds
