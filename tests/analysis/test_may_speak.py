@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.analysis import Matcher, analyse, claims, compile_baseline
+from pipeline.analysis import Matcher, analyse, claims, compile_baseline, text
 from pipeline.analysis.gate import OPEN
 from pipeline.analysis.text import split_sentences
 from pipeline.baseline import load_baseline
@@ -118,13 +118,13 @@ def test_only_sentences_with_a_place_a_topic_or_a_reference_word_are_tokenised(
     matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tokenised: list[str] = []
-    real = claims.tokens_of
+    real = text.tokens_of
 
     def spy(sentence: str, *rest: object) -> object:
         tokenised.append(sentence)
         return real(sentence, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(claims, "tokens_of", spy)
+    monkeypatch.setattr(claims, "tokens_of", spy)  # the name read_item calls
     body = "Russian forces shelled Bakhmut overnight. Sunny spells are forecast. The city is burning."
     analyse(ItemText("Overnight", body, PUBLISHED), matcher)
     # "the city" refers back only after a place was named: before any, it is not worth tokenising
