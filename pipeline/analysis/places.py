@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -120,8 +121,7 @@ _FUZZY_MIN_LEN = 6
 _FUZZY_CACHE = 1 << 16  # distinct long words remembered per index: news vocabulary repeats
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceHit:
+class PlaceHit(NamedTuple):  # a tuple: built in the thousands per item, 2x cheaper than a frozen dataclass
     """A place found in a sentence's tokens."""
 
     place_id: str  # the look-alike's place id when `negative`

@@ -11,6 +11,7 @@ place it is tied to. How the answers become confirms / updates / contradicts is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pipeline.analysis.places import PlaceHit
 from pipeline.analysis.text import Tokens
@@ -32,8 +33,7 @@ _NEGATION_WINDOW = 4
 _PLACE_WINDOW = 14
 
 
-@dataclass(frozen=True, slots=True)
-class Cue:
+class Cue(NamedTuple):  # a tuple: built in the thousands per item, 2x cheaper than a frozen dataclass
     """A matched phrase in a sentence: its class, value (event, actor id, number...) and span."""
 
     label: str
