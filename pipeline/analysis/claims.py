@@ -79,9 +79,10 @@ class Matcher:
     # place, only those claims can be relevant (`_relevant`), so without them the sentence is skipped
     topic_words: frozenset[str]
     topic_stems: dict[str, tuple[str, ...]]
-    topic_phrases: (
-        Lexicon  # the same topic phrases whole: "fighting vehicles" is no topic in "fighting continued"
-    )
+    # every topic group of those claims, whole phrases labelled "<claim>:<group>" ("fighting vehicles" is
+    # no topic in "fighting continued"), and the labels each claim needs in one sentence to be read there
+    topic_phrases: Lexicon
+    topic_needs: tuple[frozenset[str], ...]
     coreference: Coreference  # "the city", "село": a place named earlier in the item
     possessed: dict[str, str]  # light word → event it is right after a place ("Soledar's fall")
     pronouns: frozenset[str]  # "it", "його": right after an event, the place named last ("still hold it")
@@ -157,13 +158,20 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         ((p.id, p.aliases, p.lookalikes) for p in baseline.places), min_score=settings.place_min_score
     )
     as_of = datetime.combine(baseline.as_of, time.max, tzinfo=UTC)
-    topic_lexicon = Lexicon()
+    first_groups, topic_lexicon = Lexicon(), Lexicon()
+    topic_needs = []
     for claim in baseline.claims:
-        # a claim needs every group, so its first group alone can gate a sentence; a claim tied to
-        # places needs one of them named, and a place gates the sentence on its own
-        if claim.topic and not claim.places and not claim.near:
-            topic_lexicon.add("topic", claim.topic[0])
-    topic_words, topic_stems = topic_lexicon.first_words()
+        # a claim tied to places needs one of them named, and a place gates the sentence on its own
+        if not claim.topic or claim.places or claim.near:
+            continue
+        first_groups.add("topic", claim.topic[0])  # needed by every claim: it gates words and items
+        # a topic claim is read only with every group in the sentence (stance.topic_position); a
+        # forecast also with its first alone (an event begun, a decision that settles it)
+        needed = 1 if claim.kind == "forecast" else len(claim.topic)
+        for group in range(needed):
+            topic_lexicon.add(f"{claim.id}:{group}", claim.topic[group])
+        topic_needs.append(frozenset(f"{claim.id}:{group}" for group in range(needed)))
+    topic_words, topic_stems = first_groups.first_words()
     known_words = frozenset(lexicon.words)
     pronouns = frozenset(normalise(w) for w in _phrases(control.get("pronoun", {})))
     return Matcher(
@@ -179,6 +187,7 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         topic_words=topic_words,
         topic_stems=topic_stems,
         topic_phrases=topic_lexicon,
+        topic_needs=tuple(topic_needs),
         coreference=coreference,
         possessed=possessed,
         pronouns=pronouns,
@@ -216,7 +225,7 @@ def _view(
         places = matcher.coreference.find(tokens, named)
     # "Ukrainian troops still hold it": a pronoun may stand for a place named earlier in the item
     pronoun = not places and bool(named) and not matcher.pronouns.isdisjoint(tokens.light)
-    if not places and not pronoun and not (kinds & TOPIC and matcher.topic_phrases.find(tokens.light)):
+    if not places and not pronoun and not (kinds & TOPIC and _placeless_topic(tokens, matcher)):
         return None  # no place, no placeless claim's topic: most sentences of most items stop here
     hits = matcher.lexicon.find(tokens.light)
     if not places and not pronoun and not any(hit.label.startswith("topic:") for hit in hits):
@@ -268,6 +277,12 @@ def _view(
     if claim:  # numbers only matter to a quantity claim's topic
         view.numbers = quantities + _numbers(sentence, tokens)
     return view
+
+
+def _placeless_topic(tokens: Tokens, matcher: Matcher) -> bool:
+    """Whether the sentence holds every topic group a claim tied to no place needs to be read."""
+    found = {hit.label for hit in matcher.topic_phrases.find(tokens.light)}
+    return any(needs <= found for needs in matcher.topic_needs)
 
 
 def _placed(events: list[Cue], mods: dict[str, list[Cue]], places: list[PlaceHit]) -> list[Cue]:

@@ -1,4 +1,8 @@
-"""The word gate in front of sentence reading (claims._gate: whole items, then sentences) changes no finding, only skips work."""
+"""The gates in front of sentence reading change no finding, only skip work.
+
+`claims._gate` drops whole items and untokenised sentences by their words; `claims._placeless_topic`
+drops a sentence naming no place unless it holds every topic group a placeless claim needs.
+"""
 
 from __future__ import annotations
 
@@ -65,6 +69,7 @@ def shaped(items: list[ItemText], rng: random.Random) -> list[ItemText]:
 def without_filter(item: ItemText, matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
     with monkeypatch.context() as patch:
         patch.setattr(claims, "_gate", lambda *_: OPEN)
+        patch.setattr(claims, "_placeless_topic", lambda *_: True)  # every sentence gets a view
         return analyse(item, matcher)
 
 
