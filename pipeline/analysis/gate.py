@@ -69,28 +69,35 @@ class WordGate:
         self._topic_words = topic_words
         self._topic_stems = topic_stems
         self._refer = refer_words
-        self._kinds: dict[str, int] = {}
-
-    def kinds(self, word: str) -> int:
-        """PLACE, TOPIC and REFER bits of one light word."""
-        kinds = self._kinds.get(word)
-        if kinds is None:
-            kinds = self._classify(word)
-            if len(self._kinds) >= _CACHE:
-                self._kinds.clear()
-            self._kinds[word] = kinds
-        return kinds
+        # every word classified so far, and those of each kind: an item's words are then found by
+        # set operations in C, with only its new words classified in Python
+        self._seen: set[str] = set()
+        self._of_kind: dict[int, set[str]] = {PLACE: set(), TOPIC: set(), REFER: set()}
 
     def item(self, sentences: Iterable[Sequence[str]]) -> ItemWords:
         """The item's words of each kind, from the light words of its sentences."""
         distinct = set().union(*sentences)
-        known = self._kinds
-        kinds = {w: known[w] if w in known else self.kinds(w) for w in distinct}
+        new = distinct - self._seen
+        if new:
+            self._learn(new)
+        of_kind = self._of_kind
         return ItemWords(
-            frozenset(w for w, k in kinds.items() if k & PLACE),
-            frozenset(w for w, k in kinds.items() if k & TOPIC),
-            frozenset(w for w, k in kinds.items() if k & REFER),
+            frozenset(distinct & of_kind[PLACE]),
+            frozenset(distinct & of_kind[TOPIC]),
+            frozenset(distinct & of_kind[REFER]),
         )
+
+    def _learn(self, words: set[str]) -> None:
+        if len(self._seen) + len(words) > _CACHE:  # a long-running service meets new words forever
+            self._seen.clear()
+            for kind_words in self._of_kind.values():
+                kind_words.clear()
+        self._seen |= words
+        for word in words:
+            kinds = self._classify(word)
+            for kind, kind_words in self._of_kind.items():
+                if kinds & kind:
+                    kind_words.add(word)
 
     def _classify(self, word: str) -> int:
         kinds = PLACE if self._places.may_name(((word, word_key(word)),), self._known) else 0
