@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from pipeline.analysis import Matcher, analyse
 from pipeline.claimer import FeedClaimer
 from pipeline.config import Config, FetchSettings
+from pipeline.db.rows import FetchRecord
 from pipeline.db.store import NewItem, Store, StoredItem
 from pipeline.dedupe import StoryCandidate, story_text
 from pipeline.fetch import failure_backoff, fetch_feed, make_client
@@ -37,6 +38,9 @@ SYNDICATION_WINDOW = timedelta(days=3)
 # Items analysed per transaction: long enough to amortise the commit, short enough that the
 # batch's row locks (and SQLite's write lock) are held for well under a second.
 ANALYSIS_BATCH = 100
+# Fetches that stored nothing (304s, failures) are recorded this many to a transaction: most of a
+# steady cycle's feeds answer 304, and one commit per feed was most of the cost of such a cycle.
+RECORD_BATCH = 100
 
 
 class Progress(Protocol):
@@ -129,6 +133,7 @@ class _Cycle:
         # The pool's results not saved yet: saved ANALYSIS_BATCH items at a time (one transaction
         # for several small feeds); lost in a crash, they stay unanalysed for analyse_pending.
         self._unsaved: dict[int, Sequence[Finding]] = {}
+        self._unrecorded: list[FetchRecord] = []  # fetches that stored nothing, not yet written
         self.new_findings = 0  # saved by the pool's analyses
 
     def index(self) -> StoryIndex:
@@ -172,6 +177,7 @@ class _Cycle:
                             more = bool(claimed) and claimer.batch is not None
                             pending.extend((feed, asyncio.create_task(one(feed))) for feed in claimed)
                         if not pending:
+                            self._record_fetches()
                             break
                         feed, task = pending.popleft()
                         await asyncio.wait([task], timeout=max(0.0, deadline - time.monotonic()))
@@ -215,6 +221,11 @@ class _Cycle:
             results, self._unsaved = self._unsaved, {}
             self.new_findings += self.store.save_analysis(results, now=self.now)
 
+    def _record_fetches(self) -> None:
+        """Write the fetches that stored nothing, gathered so far, in one transaction."""
+        records, self._unrecorded = self._unrecorded, []
+        self.store.record_fetches(records)
+
     def _store(self, fetched: _Fetched, *, failures: int) -> tuple[_FeedOutcome, list[StoredItem]]:
         result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
         new_items: list[NewItem] = []
@@ -235,7 +246,13 @@ class _Cycle:
                 extra={"feed": result.feed_name, "code": result.error_code, "error": result.error_message},
             )
         warning = parsed.feed.warning if parsed is not None else None
-        stored = self.store.save_fetch(result, new_items, now=now, next_due=next_due, warning=warning)
+        stored: list[StoredItem] = []
+        if new_items:  # the items and the fetch land together
+            stored = self.store.save_fetch(result, new_items, now=now, next_due=next_due, warning=warning)
+        else:
+            self._unrecorded.append(FetchRecord(result, now, next_due, warning, 0))
+            if len(self._unrecorded) >= RECORD_BATCH:
+                self._record_fetches()
         if stored:
             index = self.index()
             for s in stored:

@@ -116,6 +116,22 @@ def test_a_broken_feed_never_stops_the_cycle(database_url: str, store: Store, ma
     assert broken.next_due > NOW
 
 
+@pytest.mark.parametrize("batch", [1, 2, cycle.RECORD_BATCH])
+def test_fetches_that_stored_nothing_are_all_recorded_whatever_the_batch(
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    monkeypatch.setattr(cycle, "RECORD_BATCH", batch)
+    config = make_config(database_url, "broken.xml", "wire.rss", "mirror.atom")
+    cycle.run_cycle(config, store, matcher, now=NOW)
+    later = NOW + timedelta(hours=1)
+    second = cycle.run_cycle(config, store, matcher, now=later)
+    assert second.new_items == 0
+    statuses = {s.name: s for s in store.feed_statuses()}
+    assert {name: s.last_fetched for name, s in statuses.items()} == dict.fromkeys(statuses, later)
+    assert statuses["broken"].consecutive_failures == 2
+    assert all(s.consecutive_failures == 0 for name, s in statuses.items() if name != "broken")
+
+
 def test_feeds_another_worker_is_fetching_are_skipped(postgresql_url: str, matcher: Matcher) -> None:
     config = make_config(postgresql_url, "wire.rss", "mirror.atom")
     engines = [create_db_engine(postgresql_url) for _ in range(2)]

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import BindParameter, ColumnElement, Update, bindparam, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pipeline.config import FeedConfig
 from pipeline.db.models import FeedRow, insert, table
-from pipeline.db.rows import FeedStatus
+from pipeline.db.rows import FeedStatus, FetchRecord
 from pipeline.records import FeedState, FetchResult
 
 _FEED = table("feed")
@@ -98,46 +98,82 @@ def record_fetch(
     warning: str | None,
     new_items: int,
 ) -> None:
-    """Store how a fetch went (validators and success, or the error and one more failure); end the claim.
+    """Store how a fetch went (validators and success, or the error and one more failure); end the claim."""
+    record_fetches(session, [FetchRecord(result, now, next_due, warning, new_items)])
 
-    One UPDATE by name, with the counters and the kept validators computed in SQL: no read of
-    the row first (this runs once per feed per cycle, most often for a 304).
+
+def record_fetches(session: Session, records: Sequence[FetchRecord]) -> None:
+    """`record_fetch` for many feeds: one UPDATE statement per kind of outcome, sent with every feed's values.
+
+    The counters and the kept validators are computed in SQL: no read of the row first. The
+    statements are built once (`_RECORD`), so SQLAlchemy neither re-coerces values nor re-keys
+    its statement cache per feed: this runs once per feed per cycle, most often for a 304.
     """
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        result = record.result
+        kind = "failed" if not result.ok else "not_modified" if result.not_modified else "ok"
+        by_kind.setdefault(kind, []).append(
+            {
+                "b_name": result.feed_name,
+                "b_now": record.now,
+                "b_next_due": record.next_due,
+                "b_status": result.status,
+                "b_new_items": record.new_items,
+                "b_error": result.error_message or result.error_code,
+                "b_code": result.error_code,
+                # a 304 may omit the validators: the ones sent are still the right ones (see _RECORD)
+                "b_etag": (result.etag or None) if result.not_modified else result.etag,
+                "b_last_modified": (result.last_modified or None)
+                if result.not_modified
+                else result.last_modified,
+                "b_warning": (record.warning or None) if result.not_modified else record.warning,
+            }
+        )
+    connection = session.connection()
+    for kind, rows in by_kind.items():
+        done = connection.execute(_RECORD[kind], rows)
+        if connection.dialect.supports_sane_multi_rowcount and done.rowcount != len(rows):
+            raise ValueError(_unknown(", ".join(sorted(r["b_name"] for r in rows))))
+
+
+def _record_statement(kind: str) -> Update:
     feed = _FEED.c
+
+    def param(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
+        return bindparam(f"b_{name}", type_=column.type)
+
     values: dict[str, Any] = {
         "claimed_by": None,
         "claimed_until": None,
-        "last_fetched": now,
-        "next_due": next_due,
-        "last_status": result.status,
-        "items_seen": feed.items_seen + new_items,
+        "last_fetched": param("now", feed.last_fetched),
+        "next_due": param("next_due", feed.next_due),
+        "last_status": param("status", feed.last_status),
+        "items_seen": feed.items_seen + param("new_items", feed.items_seen),
     }
-    if not result.ok:
+    if kind == "failed":
         # The validators and the warning still describe the last good body.
         values |= {
             "consecutive_failures": feed.consecutive_failures + 1,
-            "last_error": result.error_message or result.error_code,
-            "last_error_code": result.error_code,
+            "last_error": param("error", feed.last_error),
+            "last_error_code": param("code", feed.last_error_code),
         }
     else:
         values |= {
             "consecutive_failures": 0,
-            "last_success": now,
+            "last_success": param("now", feed.last_success),
             "last_error": None,
             "last_error_code": None,
         }
-        if result.not_modified:
-            # A 304 may omit the validators; the ones we sent are still the right ones.
-            values |= {
-                "etag": func.coalesce(result.etag or None, feed.etag),
-                "last_modified": func.coalesce(result.last_modified or None, feed.last_modified),
-                "warning": func.coalesce(warning or None, feed.warning),
-            }
+        kept = ("etag", "last_modified", "warning")
+        if kind == "not_modified":  # a 304 keeps what it does not send
+            values |= {name: func.coalesce(param(name, feed[name]), feed[name]) for name in kept}
         else:
-            values |= {"etag": result.etag, "last_modified": result.last_modified, "warning": warning}
-    done = session.connection().execute(update(_FEED).where(feed.name == result.feed_name).values(values))
-    if done.rowcount != 1:
-        raise ValueError(_unknown(result.feed_name))
+            values |= {name: param(name, feed[name]) for name in kept}
+    return update(_FEED).where(feed.name == bindparam("b_name", type_=feed.name.type)).values(values)
+
+
+_RECORD: dict[str, Update] = {kind: _record_statement(kind) for kind in ("failed", "not_modified", "ok")}
 
 
 def feed_statuses(session: Session) -> list[FeedStatus]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from pipeline.records import Relation, ReviewState
+from pipeline.records import FetchResult, Relation, ReviewState
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,17 @@ class NewItem:
     content_hash: str
     flags: tuple[str, ...] = ()
     story_id: int | None = None  # link to this story (a syndicated copy); None: a story of its own
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """How one fetch went, as `record_fetches` writes it."""
+
+    result: FetchResult
+    now: datetime
+    next_due: datetime
+    warning: str | None
+    new_items: int
 
 
 @dataclass(frozen=True, slots=True)

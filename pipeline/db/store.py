@@ -26,7 +26,7 @@ from pipeline.config import FeedConfig
 from pipeline.db import feeds, findings, items
 from pipeline.db.engine import WRITE, database_errors
 from pipeline.db.models import FeedRow, FindingRow, ItemRow, insert, table
-from pipeline.db.rows import FeedStatus, NewItem, StoredFinding, StoredItem
+from pipeline.db.rows import FeedStatus, FetchRecord, NewItem, StoredFinding, StoredItem
 from pipeline.db.worker import Worker, open_worker
 from pipeline.records import DatabaseTotals, FeedState, FetchResult, Finding, ReviewState
 
@@ -92,6 +92,16 @@ class Store:
             feeds.record_fetch(
                 session, result, now=now, next_due=next_due, warning=warning, new_items=new_items
             )
+
+    def record_fetches(self, records: Sequence[FetchRecord]) -> None:
+        """`record_fetch` for many feeds in one transaction: the fetches that stored nothing (304s, failures).
+
+        A crash before it loses only the records: those feeds are fetched again, with the
+        validators they had, once their claims run out.
+        """
+        if records:
+            with self._transaction(write=True) as session:
+                feeds.record_fetches(session, records)
 
     def save_fetch(
         self,

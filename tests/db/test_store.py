@@ -15,6 +15,7 @@ from sqlalchemy.exc import StatementError
 
 from pipeline.config import FeedConfig
 from pipeline.db import NewItem, Store, StoredItem
+from pipeline.db.rows import FetchRecord
 from pipeline.db.store import AnalysedBatch
 from pipeline.records import FetchResult, Finding, Relation, ReviewState
 from tests.db.concurrently import run_at_once
@@ -299,6 +300,49 @@ def test_record_fetch_success_failure_and_not_modified(store: Store) -> None:
     assert (state.etag, state.last_modified) == (None, None)
     [status] = [s for s in store.feed_statuses() if s.name == "alpha"]
     assert (status.items_seen, status.warning) == (5, None)
+
+
+def test_record_fetches_writes_each_feed_by_its_outcome_in_one_call(store: Store) -> None:
+    first = [
+        FetchRecord(ok(feed, etag=f'"{feed}-1"'), NOW, NOW + timedelta(minutes=5), None, 2)
+        for feed in ("alpha", "beta")
+    ]
+    store.record_fetches(first)
+    later = NOW + timedelta(hours=1)
+    store.record_fetches(
+        [
+            FetchRecord(ok("alpha", status=304, body=None, not_modified=True), later, later, None, 0),
+            FetchRecord(
+                ok("beta", status=503, body=None, error_code="http_503", error_message="server error 503"),
+                later,
+                later + timedelta(minutes=10),
+                None,
+                0,
+            ),
+        ]
+    )
+    alpha, beta = store.feed_states(["alpha", "beta"])
+    assert (alpha.etag, alpha.consecutive_failures) == ('"alpha-1"', 0)  # a 304 keeps what it did not send
+    assert (beta.etag, beta.consecutive_failures) == ('"beta-1"', 1)  # a failure keeps the validators
+    statuses = {s.name: s for s in store.feed_statuses()}
+    assert (statuses["alpha"].last_status, statuses["alpha"].last_success, statuses["alpha"].items_seen) == (
+        304,
+        later,
+        2,
+    )
+    assert (statuses["beta"].last_status, statuses["beta"].last_error, statuses["beta"].last_success) == (
+        503,
+        "server error 503",
+        NOW,
+    )
+    assert statuses["beta"].next_due == later + timedelta(minutes=10)
+
+
+def test_record_fetches_with_an_unknown_feed_records_none_of_the_batch(store: Store) -> None:
+    batch = [FetchRecord(ok("alpha"), NOW, NOW, None, 1), FetchRecord(ok("gamma"), NOW, NOW, None, 1)]
+    with pytest.raises(ValueError, match="unknown feed"):
+        store.record_fetches(batch)
+    assert {s.name: s.last_status for s in store.feed_statuses()}["alpha"] is None
 
 
 def test_record_fetch_with_no_response(store: Store) -> None:
