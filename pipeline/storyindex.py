@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import chain
 
 from pipeline.dedupe import StoryCandidate, find_syndicated
 
@@ -71,14 +72,11 @@ class StoryIndex:
     def find(self, text: str, min_similarity: float, keys: set[str] | None = None) -> StoryCandidate | None:
         """The candidate `text` (a `story_text`) is a syndicated copy of, as `find_syndicated` decides."""
         keys = shingles(text) if keys is None else keys
-        shared: Counter[int] = Counter()
-        postings = self._postings
-        counted = 0  # the text's shingles that are not stock phrases
-        for key in keys:
-            holders = postings.get(key, ())
-            if len(holders) <= STOCK_PHRASE_HOLDERS:
-                counted += 1
-                shared.update(holders)
+        get = self._postings.get
+        # the holders of each of the text's shingles that is not a stock phrase, counted in one C pass
+        held = [holders for holders in (get(key, ()) for key in keys) if len(holders) <= STOCK_PHRASE_HOLDERS]
+        counted = len(held)
+        shared = Counter(chain.from_iterable(held))
         needed = min(MIN_SHARED, counted)
         sizes = self._sizes
         positions = sorted(
