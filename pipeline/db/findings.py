@@ -8,12 +8,13 @@ item twice can never duplicate a finding.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from pipeline.db import items
 from pipeline.db.models import FeedRow, FindingRow, ItemRow, insert, row_id, table
 from pipeline.db.rows import StoredFinding
 from pipeline.records import Finding, Relation, ReviewState
@@ -60,6 +61,37 @@ def save_many(
         .returning(_FINDING.c.id)
     )
     return len(session.connection().execute(statement, to_insert).all())
+
+
+def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now: datetime) -> int:
+    """Findings of locked, unanalysed items (`items.lock_unanalysed`) that may have none stored yet.
+
+    Items with no finding rows (all but a crashed re-analysis's) need no ORM row: their findings
+    go in one INSERT and the items are marked analysed in one UPDATE; the rest are replaced as
+    `save_many` does, reviews kept.
+    """
+    existing = findings_by_item(session, list(results))
+    if existing:
+        rows = session.exec(select(ItemRow).where(col(ItemRow.id).in_(list(existing)))).all()
+        batch = [(row, results[row_id(row.id)], existing[row_id(row.id)]) for row in rows]
+        new = save_many(session, batch, now=now)
+    else:
+        new = 0
+    fresh = [item_id for item_id in results if item_id not in existing]
+    to_insert = [
+        {"item_id": item_id, "claim_id": claim_id, "created": now, "updated": now, **_finding_values(finding)}
+        for item_id in fresh
+        for claim_id, finding in _strongest_per_claim(results[item_id]).items()
+    ]
+    items.mark_analysed(session, fresh, now)
+    if to_insert:
+        statement = (
+            insert(session, _FINDING)
+            .on_conflict_do_nothing(index_elements=["item_id", "claim_id"])
+            .returning(_FINDING.c.id)
+        )
+        new += len(session.connection().execute(statement, to_insert).all())
+    return new
 
 
 def _replace(

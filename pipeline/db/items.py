@@ -15,12 +15,13 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from pipeline.db.feeds import lock_feed
-from pipeline.db.models import FeedRow, ItemRow, ItemSourceRow, insert, row_id, table
+from pipeline.db.models import FeedRow, ItemRow, insert, row_id, table
 from pipeline.db.rows import NewItem, StoredItem
 
 _ITEM = table("item")
@@ -126,6 +127,31 @@ def claim_unanalysed(
     return [(row, stored_item(row, feed_name)) for row, feed_name in session.exec(statement).all()]
 
 
+def lock_unanalysed(session: Session, ids: Sequence[int]) -> list[int]:
+    """Lock the items of `ids` still unanalysed that no other transaction holds; their ids, in id order.
+
+    `claim_unanalysed` without reading the rows: what saving findings computed elsewhere needs.
+    """
+    item = _ITEM.c
+    locked: list[int] = []
+    for chunk in _chunks(sorted(ids)):
+        statement = (
+            sa_select(item.id)
+            .where(item.id.in_(chunk), item.analysed_at.is_(None))
+            .order_by(item.id)
+            .with_for_update(skip_locked=True)
+        )
+        locked += [int(item_id) for item_id in session.connection().execute(statement).scalars()]
+    return locked
+
+
+def mark_analysed(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Set `analysed_at` on locked items (one UPDATE per chunk)."""
+    item = _ITEM.c
+    for chunk in _chunks(list(ids)):
+        session.connection().execute(update(_ITEM).where(item.id.in_(chunk)).values(analysed_at=now))
+
+
 def count_unanalysed(session: Session) -> int:
     """How many stored items wait for analysis."""
     statement = select(func.count()).select_from(ItemRow).where(col(ItemRow.analysed_at).is_(None))
@@ -169,11 +195,14 @@ def _new_stored_item(item_id: int, story_id: int, feed_name: str, new: NewItem, 
 def _items_by_guid(session: Session, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
     """guid -> item id for the guids this feed already gave."""
     found: dict[str, int] = {}
+    source = _ITEM_SOURCE.c
     for chunk in _chunks(list(guids)):
-        statement = select(ItemSourceRow.guid, ItemSourceRow.item_id).where(
-            col(ItemSourceRow.feed_id) == feed_id, col(ItemSourceRow.guid).in_(chunk)
+        # Core, not ORM, for the per-feed look-ups: a column select needs no ORM context (its setup
+        # per statement was a tenth of storing a feed)
+        statement = sa_select(source.guid, source.item_id).where(
+            source.feed_id == feed_id, source.guid.in_(chunk)
         )
-        for guid, item_id in session.exec(statement).all():
+        for guid, item_id in session.connection().execute(statement).all():
             if guid is not None:
                 found.setdefault(guid, item_id)
     return found
@@ -215,10 +244,11 @@ def _insert_items(session: Session, feed_id: int, items: Sequence[NewItem], now:
 def _ids_by_url(session: Session, urls: Sequence[str]) -> dict[str, int]:
     """canonical URL -> id of stored items."""
     found: dict[str, int] = {}
+    item = _ITEM.c
     for chunk in _chunks(list(urls)):
-        statement = select(ItemRow.canonical_url, ItemRow.id).where(col(ItemRow.canonical_url).in_(chunk))
-        for url, item_id in session.exec(statement).all():
-            found[url] = row_id(item_id)
+        statement = sa_select(item.canonical_url, item.id).where(item.canonical_url.in_(chunk))
+        for url, item_id in session.connection().execute(statement).all():
+            found[url] = int(item_id)
     return found
 
 

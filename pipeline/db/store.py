@@ -185,11 +185,8 @@ class Store:
         meanwhile (or holds now) is passed over, so no item's findings are written twice.
         """
         with self._transaction(write=True) as session:
-            batch = items.claim_unanalysed(session, len(results), ids=list(results))
-            existing = findings.findings_by_item(session, [item.id for _, item in batch])
-            return findings.save_many(
-                session, [(row, results[item.id], existing.get(item.id, {})) for row, item in batch], now=now
-            )
+            locked = items.lock_unanalysed(session, list(results))
+            return findings.save_new(session, {item_id: results[item_id] for item_id in locked}, now=now)
 
     # -- findings ------------------------------------------------------------------------
 

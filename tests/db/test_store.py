@@ -524,6 +524,40 @@ def test_analyse_batch_takes_unanalysed_items_in_id_order(store: Store) -> None:
     assert [f.item_id for f in store.findings()] == [stored[1].id]
 
 
+def test_save_analysis_saves_findings_of_unanalysed_items_once(store: Store) -> None:
+    stored = store.add_items("alpha", [item(n) for n in range(3)], now=NOW)
+    a, b, c = (s.id for s in stored)
+    strongest = finding("x", score=0.9)
+    assert store.save_analysis({a: [finding("x"), strongest, finding("y")], b: []}, now=NOW) == 2
+    assert store.count_unanalysed() == 1  # c was not in the results
+    # Items analysed meanwhile (here: by the call above) are passed over: nothing twice, nothing changed.
+    assert store.save_analysis({a: [finding("z")], b: [finding("z")], c: [finding("x")]}, now=NOW) == 1
+    found = sorted((f.item_id, f.claim_id, f.score) for f in store.findings())
+    assert found == [(a, "x", 0.9), (a, "y", 0.8), (c, "x", 0.8)]
+    assert store.count_unanalysed() == 0
+
+
+def test_save_analysis_of_an_item_with_findings_left_keeps_their_reviews(
+    store: Store, engine: Engine
+) -> None:
+    [stored] = store.add_items("alpha", [item(1)], now=NOW)
+    store.save_findings(stored.id, [finding("a"), finding("b")], now=NOW)
+    by_claim = {f.claim_id: f for f in store.findings()}
+    assert store.set_review(by_claim["a"].id, ReviewState.ACCEPTED, now=NOW, note="checked")
+    with engine.begin() as connection:  # a crash after the findings, before the item was marked
+        connection.execute(text("UPDATE item SET analysed_at = NULL"))
+    later = NOW + timedelta(hours=1)
+    assert store.save_analysis({stored.id: [finding("a", score=0.95), finding("c")]}, now=later) == 1
+    after = {f.claim_id: f for f in store.findings()}
+    assert sorted(after) == ["a", "c"]  # b (unreviewed) went with the re-analysis
+    assert (after["a"].id, after["a"].score, after["a"].review_state) == (
+        by_claim["a"].id,
+        0.95,
+        ReviewState.ACCEPTED,
+    )
+    assert store.count_unanalysed() == 0
+
+
 def test_analyse_batch_that_fails_leaves_the_whole_batch(store: Store) -> None:
     stored = store.add_items("alpha", [item(n) for n in range(3)], now=NOW)
 
