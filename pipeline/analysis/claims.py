@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from importlib import resources
@@ -191,7 +192,7 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         coreference=coreference,
         possessed=possessed,
         pronouns=pronouns,
-        gate=WordGate(places, known_words, topic_words, topic_stems, coreference.first_words | pronouns),
+        gate=WordGate(places, known_words, topic_words, topic_stems, coreference.last_words | pronouns),
     )
 
 
@@ -216,7 +217,7 @@ def _may_speak(item: ItemText, matcher: Matcher) -> bool:
 
 
 def _view(
-    index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: list[str], kinds: int
+    index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: list[str], kinds: int, topical: bool
 ) -> View | None:
     places = []
     if kinds & PLACE:
@@ -225,7 +226,7 @@ def _view(
         places = matcher.coreference.find(tokens, named)
     # "Ukrainian troops still hold it": a pronoun may stand for a place named earlier in the item
     pronoun = not places and bool(named) and not matcher.pronouns.isdisjoint(tokens.light)
-    if not places and not pronoun and not (kinds & TOPIC and _placeless_topic(tokens, matcher)):
+    if not places and not pronoun and not topical:
         return None  # no place, no placeless claim's topic: most sentences of most items stop here
     hits = matcher.lexicon.find(tokens.light)
     if not places and not pronoun and not any(hit.label.startswith("topic:") for hit in hits):
@@ -279,9 +280,9 @@ def _view(
     return view
 
 
-def _placeless_topic(tokens: Tokens, matcher: Matcher) -> bool:
-    """Whether the sentence holds every topic group a claim tied to no place needs to be read."""
-    found = {hit.label for hit in matcher.topic_phrases.find(tokens.light)}
+def _placeless_topic(words: Sequence[str], matcher: Matcher) -> bool:
+    """Whether the sentence (its light words) holds every topic group a claim tied to no place needs to be read."""
+    found = {hit.label for hit in matcher.topic_phrases.find(words)}
     return any(needs <= found for needs in matcher.topic_needs)
 
 
@@ -371,10 +372,11 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
     named: list[str] = []  # places named so far, for "the city" / "місто" in later sentences
     for index, sentence in enumerate(sentences):
         kinds = gate.sentence(words[index], bool(named))
-        if not kinds:
-            continue  # no word that could start a place, a topic or a reference: not even tokenised
+        topical = bool(kinds & TOPIC) and _placeless_topic(words[index], matcher)
+        if not kinds & (PLACE | REFER) and not topical:
+            continue  # no word that could start a place or a reference, no whole topic: not even tokenised
         tokens = tokens_of(sentence, lights[index], words[index])
-        view = _view(index, sentence, tokens, matcher, named, kinds)
+        view = _view(index, sentence, tokens, matcher, named, kinds, topical)
         if view is None:
             continue
         named += [h.place_id for h in view.places if h.how != "coreference"]

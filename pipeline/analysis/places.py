@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from pipeline.analysis.text import Lexicon, Tokens, fold
+from pipeline.analysis.text import Lexicon, Tokens, fold, light_words, normalise
 
 # Case endings of Ukrainian and Russian nouns and adjectives, folded to keys at import time.
 _NATURAL_ENDINGS = [
@@ -308,6 +308,11 @@ class Coreference:
         for kind, phrases in words.items():
             self._lexicon.add(kind, phrases)
         self.first_words, _ = self._lexicon.first_words()  # a sentence with none of these has no reference
+        # nor with none of these: a phrase is found only whole, and its last word is its kind's noun
+        # ("city" of "the city"), so it gates a sentence where "the" would let every one through
+        self.last_words = frozenset(
+            parts[-1] for phrases in words.values() for p in phrases if (parts := light_words(normalise(p)))
+        )
         self.kinds = kinds  # place id → kind
 
     def find(self, tokens: Tokens, named: Sequence[str]) -> list[PlaceHit]:
