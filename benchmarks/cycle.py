@@ -1,6 +1,6 @@
 """newswatch's real cycle against the fetch-and-parse floor and the `reader` library, side by side.
 
-    python benchmarks/cycle.py [--feeds 1000] [--concurrency 20] [--only newswatch,floor,reader]
+    python benchmarks/cycle.py [--feeds 1000] [--concurrency 20] [--only newswatch,floor,reader] [--no-validators]
 
 `feedserver.py` serves N feeds (RSS 2.0 and Atom, 20 items of ~100 words each) from its own
 process on 127.0.0.1 with ETag/Last-Modified and 304s. Each contender then runs in a fresh
@@ -13,6 +13,9 @@ must be all 304s:
   loop, storing nothing;
 - reader: `Reader.update_feeds(workers=concurrency)` on a fresh database (skipped with a note
   when the `reader` package is not installed: `pip install reader`).
+
+With `--no-validators` the server ignores validators (no ETag or Last-Modified, always the whole body, as many
+real servers do) and the second pass is of unchanged 200s instead of 304s.
 
 Prints wall time, items/s, peak RSS, requests the server saw and the server's CPU share (well
 under 100% means the server was not the bottleneck) per pass, then the ratios against the
@@ -158,13 +161,15 @@ def contender(name: str, urls: list[str], concurrency: int) -> dict[str, Any]:
     return result
 
 
-def measure(name: str, server: RunningServer, concurrency: int) -> dict[str, Any]:
+def measure(
+    name: str, server: RunningServer, concurrency: int, no_validators: bool = False
+) -> dict[str, Any]:
     """One contender in a fresh subprocess, with the server's request counts and CPU for its run."""
     server.reset()
     cpu_before = float(server.stats()["cpu"])  # type: ignore[arg-type]
     done = subprocess.run(
         [sys.executable, __file__, "--contender", name, "--base", server.base, "--feeds", str(server.feeds),
-         "--concurrency", str(concurrency)],
+         "--concurrency", str(concurrency), *(["--no-validators"] if no_validators else [])],
         capture_output=True,
         text=True,
         check=False,
@@ -179,16 +184,17 @@ def measure(name: str, server: RunningServer, concurrency: int) -> dict[str, Any
     return result
 
 
-def report(results: dict[str, dict[str, Any]], feeds: int, skipped: list[str]) -> None:
-    """Print the table, the ratios and the summary line."""
+def report(results: dict[str, dict[str, Any]], feeds: int, skipped: list[str], again: str = "304") -> None:
+    """Print the table, the ratios and the summary line (`again`: what the second pass is called)."""
     print(f"{feeds:,} feeds; wall s | items | items/s | peak RSS MB | server CPU s")
     print(f"{'contender':<10} {'pass':<5} {'wall':>8} {'items':>7} {'items/s':>9} {'RSS':>7}")
     for name, result in results.items():
         for run in ("cold", "304"):
             figures = result[run]
             rate = figures["items"] / figures["wall"] if figures["wall"] else 0.0
+            label = run if run == "cold" else again
             print(
-                f"{name:<10} {run:<5} {figures['wall']:8.2f} {figures['items']:7d} {rate:9,.0f} "
+                f"{name:<10} {label:<5} {figures['wall']:8.2f} {figures['items']:7d} {rate:9,.0f} "
                 f"{result['rss_peak']:7.0f}"
             )
         print(f"{'':<10} requests sent (both passes): {result['requests']:,}; responses {result['statuses']}; "
@@ -204,9 +210,11 @@ def report(results: dict[str, dict[str, Any]], feeds: int, skipped: list[str]) -
     if nw and floor:
         ratios.append(_ratio("cold newswatch / floor", nw["cold"]["wall"] / floor["cold"]["wall"], 1.3))
     if nw:
-        ratios.append(_ratio("304 / cold (newswatch)", nw["304"]["wall"] / nw["cold"]["wall"], 0.25))
+        ratios.append(_ratio(f"{again} / cold (newswatch)", nw["304"]["wall"] / nw["cold"]["wall"], 0.25))
     if nw and floor:
-        ratios.append(_ratio("304 newswatch / floor 304", nw["304"]["wall"] / floor["304"]["wall"], 1.2))
+        ratios.append(
+            _ratio(f"{again} newswatch / floor {again}", nw["304"]["wall"] / floor["304"]["wall"], 1.2)
+        )
     if nw:
         ratios.append(f"cost per feed, newswatch cold: {1000 * nw['cold']['wall'] / feeds:.2f} ms; "
                       f"peak RSS {nw['rss_peak']:.0f} MB (target <= 250 MB at 1,000 feeds)")  # fmt: skip
@@ -228,9 +236,11 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(CONTENDERS), help="comma-separated contenders")
     parser.add_argument("--contender", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
+    parser.add_argument("--no-validators", action="store_true", help="a server that ignores validators")
     args = parser.parse_args()
+    prefix = "u" if args.no_validators else "f"
     if args.contender:
-        urls = [f"{args.base}/f/{n}" for n in range(args.feeds)]
+        urls = [f"{args.base}/{prefix}/{n}" for n in range(args.feeds)]
         print(json.dumps(contender(args.contender, urls, args.concurrency)))
         return
     wanted = [name for name in args.only.split(",") if name]
@@ -243,10 +253,10 @@ def main() -> None:
             skipped.append("reader")
     server = RunningServer(args.feeds)
     try:
-        results = {name: measure(name, server, args.concurrency) for name in wanted}
+        results = {name: measure(name, server, args.concurrency, args.no_validators) for name in wanted}
     finally:
         server.close()
-    report(results, args.feeds, skipped)
+    report(results, args.feeds, skipped, "same" if args.no_validators else "304")
 
 
 if __name__ == "__main__":

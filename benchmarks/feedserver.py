@@ -8,6 +8,9 @@ when n is even and Atom when n is odd; each holds `--items` items of about 100 w
 start, so a request costs one dict lookup and one write: asyncio streams, HTTP/1.1 keep-alive,
 one process of its own so it never shares a GIL with the client it serves.
 
+`/u/<n>` is the same feed from a server that ignores validators: no ETag or Last-Modified, and
+always the whole body (many real servers do this; `cycle.py --no-validators`).
+
 `GET /_stats` answers JSON: requests per path, responses per status, and the server process's
 CPU seconds (so a benchmark can show that the server was not the bottleneck); `GET /_reset`
 zeroes the counters.
@@ -87,6 +90,8 @@ class FeedServer:
             )
             self.full[f"/f/{number}"] = head.encode() + body
             self.etags[f"/f/{number}"] = etag
+            bare = f"HTTP/1.1 200 OK\r\nContent-Type: {kind}; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n"
+            self.full[f"/u/{number}"] = bare.encode() + body
         self.requests: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
 
@@ -109,10 +114,11 @@ class FeedServer:
         if full is None:
             self.statuses[404] += 1
             return _plain(404, b"no such feed", "text/plain")
-        etag = self.etags[path]
-        if headers.get("if-none-match") == etag or (
+        etag = self.etags.get(path)  # None: a server that ignores validators
+        conditional = headers.get("if-none-match") == etag or (
             "if-none-match" not in headers and headers.get("if-modified-since") == LAST_MODIFIED
-        ):
+        )
+        if etag is not None and conditional:
             self.statuses[304] += 1
             return (
                 f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nLast-Modified: {LAST_MODIFIED}\r\n\r\n"
@@ -183,9 +189,9 @@ class RunningServer:
         self.base = f"http://127.0.0.1:{int(line.split()[1])}"
         self.feeds = feeds
 
-    def urls(self) -> list[str]:
-        """Every feed's URL, feed 0 first."""
-        return [f"{self.base}/f/{n}" for n in range(self.feeds)]
+    def urls(self, prefix: str = "f") -> list[str]:
+        """Every feed's URL, feed 0 first (`prefix` "u": the server that ignores validators)."""
+        return [f"{self.base}/{prefix}/{n}" for n in range(self.feeds)]
 
     def stats(self) -> dict[str, object]:
         """The server's counters and CPU seconds."""

@@ -25,7 +25,7 @@ from pipeline.claimer import FeedClaimer
 from pipeline.config import Config, FetchSettings
 from pipeline.db.rows import FetchRecord
 from pipeline.db.store import NewItem, Store, StoredItem
-from pipeline.dedupe import StoryCandidate, story_text
+from pipeline.dedupe import StoryCandidate, body_digest, story_text
 from pipeline.fetch import failure_backoff, fetch_feed, make_client
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
 from pipeline.storyindex import StoryIndex, shingles
@@ -165,7 +165,7 @@ class _Cycle:
                         async with per_host[host]:
                             result = await fetch_feed(client, feed, settings)
                         self.progress.advance("fetch")
-                        return await _parse(result, pool, self.now)
+                        return await _parse(result, pool, self.now, feed.body_hash)
 
                 pending = deque((feed, asyncio.create_task(one(feed))) for feed in first)
                 more = bool(first) and claimer.batch is not None
@@ -271,12 +271,20 @@ class _Fetched:
     parsed: PreparedFeed | None
 
 
-async def _parse(result: FetchResult, pool: WorkPool, now: datetime) -> _Fetched:
-    """Parse the body off the event loop; the body is dropped either way."""
+async def _parse(result: FetchResult, pool: WorkPool, now: datetime, stored_hash: str | None) -> _Fetched:
+    """Parse the body off the event loop; the body is dropped either way.
+
+    A body equal to the last one whose items were stored (`stored_hash`) is not parsed: many servers
+    ignore If-None-Match and If-Modified-Since, and their unchanged feed is then recorded as not
+    modified, at the cost of a 304.
+    """
     if not result.ok or result.body is None:
         return _Fetched(replace(result, body=None), None)
+    digest = body_digest(result.body)
+    if digest == stored_hash:
+        return _Fetched(replace(result, body=None, not_modified=True, body_hash=digest), None)
     outcome = await pool.parse(result.body, result.url, now)
-    bare = replace(result, body=None)
+    bare = replace(result, body=None, body_hash=digest)
     if isinstance(outcome, PreparedFeed):
         return _Fetched(bare, outcome)
     code, detail = outcome

@@ -50,6 +50,12 @@ from rapidfuzz import fuzz
 
 from pipeline.records import ParsedItem
 
+
+def body_digest(body: bytes) -> str:
+    """A digest of a fetched body: the same digest as the last stored body's means nothing in it is new."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
 SHORT_TEXT = 40  # characters of story text under which only equality counts
 PREFIX_MIN = 120  # the shorter text must be this long to be compared with the longer's start
 SUMMARY_CHARS = 300  # how much of the summary story_text keeps

@@ -37,6 +37,7 @@ class FeedState:
     etag: str | None = None
     last_modified: str | None = None
     consecutive_failures: int = 0
+    body_hash: str | None = None  # digest of the last body whose items were stored (`dedupe.body_digest`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class FetchResult:
     error_code: str | None = None  # stable code: timeout, http_404, body_too_large, ...
     error_message: str | None = None
     elapsed_ms: int = 0
+    body_hash: str | None = None  # digest of the body read, kept when the body is dropped
 
     @property
     def ok(self) -> bool:

@@ -43,6 +43,19 @@ def test_cycle_benchmark_compares_newswatch_with_the_floor_and_the_peer() -> Non
     assert lines[-1].startswith("summary: 30 feeds;")
 
 
+def test_cycle_benchmark_against_a_server_that_ignores_validators() -> None:
+    out = run(
+        "cycle.py", "--feeds", "30", "--concurrency", "5", "--only", "newswatch,floor", "--no-validators"
+    )
+    assert out.count("responses {'200': 60}") == 2  # no 304 at all: every body sent twice
+    newswatch = [line.split() for line in out.splitlines() if line.startswith("newswatch ")]
+    floor = [line.split() for line in out.splitlines() if line.startswith("floor ")]
+    # newswatch stores nothing new from the unchanged bodies; the floor parses them all again
+    assert [(row[1], row[3]) for row in newswatch] == [("cold", "600"), ("same", "0")]
+    assert [(row[1], row[3]) for row in floor] == [("cold", "600"), ("same", "600")]
+    assert "same / cold (newswatch):" in out
+
+
 def test_analysis_speed_prints_both_rates_and_their_ratio() -> None:
     out = run("analysis_speed.py", "--items", "200")
     assert "feedparser:" in out

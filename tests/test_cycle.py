@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cycle
+from pipeline import cycle, workpool
 from pipeline.analysis import Matcher, compile_baseline
 from pipeline.baseline import load_baseline
-from pipeline.config import Config
+from pipeline.config import Config, FeedConfig
 from pipeline.db import feeds as feeds_module
 from pipeline.db.engine import create_db_engine, migrate
 from pipeline.db.store import Store
@@ -31,6 +31,12 @@ def make_config(database_url: str, *feeds: str) -> Config:
             "feeds": [{"name": name.split(".")[0], "path": str(FIXTURES / name)} for name in feeds],
         }
     )
+
+
+def file_config(database_url: str, name: str, path: Path) -> Config:
+    """One feed read from `path` (a copy the test may change)."""
+    config = make_config(database_url)
+    return config.model_copy(update={"feeds": [FeedConfig(name=name, path=path)]})
 
 
 @pytest.fixture
@@ -132,6 +138,46 @@ def test_fetches_that_stored_nothing_are_all_recorded_whatever_the_batch(
     assert all(s.consecutive_failures == 0 for name, s in statuses.items() if name != "broken")
 
 
+def test_an_unchanged_body_is_not_parsed_again_and_a_changed_one_is(
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A local file (like a server that ignores If-None-Match) gives its whole body every cycle.
+    feed = tmp_path / "wire.rss"
+    feed.write_bytes((FIXTURES / "wire.rss").read_bytes())
+    config = file_config(database_url, "wire", feed)
+    parsed: list[str] = []
+    real_parse = workpool.WorkPool.parse
+
+    async def counting(self: workpool.WorkPool, body: bytes, url: str, now: datetime) -> object:
+        parsed.append(url)
+        return await real_parse(self, body, url, now)
+
+    monkeypatch.setattr(workpool.WorkPool, "parse", counting)
+    first = cycle.run_cycle(config, store, matcher, now=NOW)
+    again = cycle.run_cycle(config, store, matcher, now=NOW + timedelta(hours=1))
+    assert (first.new_items, len(parsed)) == (2, 1)
+    assert (again.feeds_not_modified, again.new_items, len(parsed)) == (1, 0, 1), "the same body: not parsed"
+    [status] = store.feed_statuses()
+    assert (status.last_status, status.last_fetched) == (200, NOW + timedelta(hours=1))
+
+    extra = "<item><title>Third</title><link>http://wire.test/a/3</link><guid>w3</guid></item></channel>"
+    feed.write_text(feed.read_text(encoding="utf-8").replace("</channel>", extra), encoding="utf-8")
+    changed = cycle.run_cycle(config, store, matcher, now=NOW + timedelta(hours=2))
+    assert (changed.feeds_ok, changed.new_items, len(parsed)) == (1, 1, 2)
+
+
+def test_a_body_that_failed_to_parse_is_parsed_again(
+    database_url: str, store: Store, matcher: Matcher, tmp_path: Path
+) -> None:
+    feed = tmp_path / "broken.xml"
+    feed.write_bytes((FIXTURES / "broken.xml").read_bytes())
+    config = file_config(database_url, "broken", feed)
+    for hour in (0, 1):  # no digest is kept for a body whose items were not stored: the error is told again
+        summary = cycle.run_cycle(config, store, matcher, now=NOW + timedelta(hours=hour))
+        assert (summary.feeds_failed, summary.feeds_not_modified) == (1, 0)
+    assert store.feed_statuses()[0].consecutive_failures == 2
+
+
 def test_feeds_another_worker_is_fetching_are_skipped(postgresql_url: str, matcher: Matcher) -> None:
     config = make_config(postgresql_url, "wire.rss", "mirror.atom")
     engines = [create_db_engine(postgresql_url) for _ in range(2)]
@@ -144,7 +190,10 @@ def test_feeds_another_worker_is_fetching_are_skipped(postgresql_url: str, match
             assert (summary.feeds_ok, summary.feeds_skipped) == (1, 1)
             assert [s.name for s in store.feed_statuses() if s.last_fetched] == ["mirror"]
         summary = cycle.run_cycle(config, store, matcher, now=NOW)
-        assert (summary.feeds_ok, summary.feeds_skipped) == (2, 0), "the other worker has finished"
+        # mirror's file is unchanged since the first cycle: not modified
+        assert (summary.feeds_ok, summary.feeds_not_modified, summary.feeds_skipped) == (1, 1, 0), (
+            "the other worker has finished"
+        )
 
 
 def test_a_cycle_on_sqlite_stops_while_another_runner_uses_the_database(

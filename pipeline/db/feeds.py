@@ -55,7 +55,7 @@ def _set_source(session: Session, name: str, url: str | None, path: str | None) 
     session.exec(
         update(_FEED)
         .where(_FEED.c.name == name, changed)
-        .values(url=url, path=path, etag=None, last_modified=None, next_due=None)
+        .values(url=url, path=path, etag=None, last_modified=None, body_hash=None, next_due=None)
     )
 
 
@@ -86,6 +86,7 @@ def feed_state(row: FeedRow) -> FeedState:
         etag=row.etag,
         last_modified=row.last_modified,
         consecutive_failures=row.consecutive_failures,
+        body_hash=row.body_hash,
     )
 
 
@@ -128,6 +129,7 @@ def record_fetches(session: Session, records: Sequence[FetchRecord]) -> None:
                 if result.not_modified
                 else result.last_modified,
                 "b_warning": (record.warning or None) if result.not_modified else record.warning,
+                "b_body_hash": result.body_hash,
             }
         )
     connection = session.connection()
@@ -165,7 +167,7 @@ def _record_statement(kind: str) -> Update:
             "last_error": None,
             "last_error_code": None,
         }
-        kept = ("etag", "last_modified", "warning")
+        kept = ("etag", "last_modified", "warning", "body_hash")
         if kind == "not_modified":  # a 304 keeps what it does not send
             values |= {name: func.coalesce(param(name, feed[name]), feed[name]) for name in kept}
         else:

@@ -64,6 +64,8 @@ class FeedRow(SQLModel, table=True):
     last_success: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_due: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: due now
     warning: str | None = Field(default=None, sa_type=Text)  # parser warning from the last body
+    # digest of the last body whose items were stored: the same body again is not parsed again
+    body_hash: str | None = Field(default=None, sa_type=Text)
     created: datetime = Field(default_factory=_utcnow, sa_type=UTCDateTime, nullable=False)
     # The worker fetching this feed right now (see worker.py): its PostgreSQL session's backend
     # pid (SQLite: its process id), and when the claim lapses if that worker never reports back.

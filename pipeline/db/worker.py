@@ -94,7 +94,15 @@ class Worker:
             )
             held_elsewhere = self._connection.execute(held).scalar_one()
         feeds = [
-            FeedState(row.name, row.url, row.path, row.etag, row.last_modified, row.consecutive_failures)
+            FeedState(
+                row.name,
+                row.url,
+                row.path,
+                row.etag,
+                row.last_modified,
+                row.consecutive_failures,
+                row.body_hash,
+            )
             for row in rows
         ]
         return Claim(feeds, held_elsewhere)
