@@ -286,6 +286,10 @@ def _clean_body(value: str, content_type: str) -> str:
     if content_type == "text/plain":
         text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
         paragraphs = _BLANK_LINE.split(text)
+    elif "<" not in value and "&" not in value:
+        # No tag and no entity: the HTML reading is its one run of text, line breaks as spaces (most
+        # titles, and summaries that feedparser has already unescaped); HTMLParser is pure Python
+        return " ".join(_CONTROL.sub("", value).split())
     else:
         paragraphs = _html_to_text(value).split("\n")
     lines = (" ".join(paragraph.split()) for paragraph in paragraphs)
