@@ -242,6 +242,9 @@ async def _finish(
     """Turn a final (non-redirect) response into a result, reading at most max_body_bytes."""
     status = response.status_code
     if status == 304:
+        # A 304 has no body, but its (empty) stream must be read to the end: closed unread, the
+        # connection is dropped instead of kept, and the next fetch pays a new one (and TLS).
+        await response.aread()
         return FetchResult(
             feed_name=feed.name,
             url=url,

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -896,3 +897,61 @@ def test_directory_as_local_file(tmp_path: Path) -> None:
 )
 def test_failure_backoff_doubles_up_to_the_cap(failures: int, minutes: int) -> None:
     assert failure_backoff(failures, base_minutes=30, cap_minutes=1440) == timedelta(minutes=minutes)
+
+
+@contextmanager
+def keep_alive_server(body: bytes) -> Iterator[tuple[str, set[int]]]:
+    """An HTTP/1.1 server answering 304 to its ETag; yields its URL and the client ports seen (one a connection)."""
+    ports: set[int] = set()
+    etag = '"v1"'
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers
+
+        def do_GET(self) -> None:
+            ports.add(self.client_address[1])
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/feed", ports
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_304_leaves_its_connection_open_for_the_next_fetch() -> None:
+    # A 304 has no body, but the stream must still be read to its end for the connection to go
+    # back to the pool: unread, every 304 after the first cost a new connection (and a TLS handshake).
+    settings = make_settings()
+    with keep_alive_server(b"<rss/>") as (url, ports):
+
+        async def go() -> list[FetchResult]:
+            results = []
+            async with make_client(settings) as client:
+                state = feed_at(url)
+                for _ in range(4):
+                    result = await fetch_feed(
+                        client, state, settings, resolve=FakeResolver({"127.0.0.1": ["127.0.0.1"]})
+                    )
+                    results.append(result)
+                    state = feed_at(url, etag=result.etag)
+            return results
+
+        results = asyncio.run(go())
+    assert [r.status for r in results] == [200, 304, 304, 304]
+    assert len(ports) == 1, f"{len(ports)} connections for 4 fetches"
