@@ -26,7 +26,7 @@ from pipeline.config import Config, FetchSettings
 from pipeline.db.rows import FetchRecord
 from pipeline.db.store import NewItem, Store, StoredItem
 from pipeline.dedupe import StoryCandidate, body_digest, story_text
-from pipeline.fetch import failure_backoff, fetch_feed, make_client
+from pipeline.fetch import Clients, failure_backoff, fetch_feed
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
 from pipeline.storyindex import StoryIndex, shingles
 from pipeline.workpool import PreparedFeed, WorkPool, pool_size
@@ -155,14 +155,14 @@ class _Cycle:
         )
         outcomes = []
         with WorkPool(pool_size(settings.processes, expected), self.matcher) as pool:
-            async with make_client(settings) as client:
+            async with Clients(settings) as clients:
 
                 async def one(feed: FeedState) -> _Fetched:
                     host = (urlsplit(feed.url).hostname or "") if feed.url else "(local)"
                     # The overall slot is held through the parse, so at most `concurrency` bodies
                     # are in memory at once however far fetching runs ahead of parsing.
                     async with overall:
-                        async with per_host[host]:
+                        async with per_host[host], clients.lease() as client:
                             result = await fetch_feed(client, feed, settings)
                         self.progress.advance("fetch")
                         return await _parse(result, pool, self.now, feed.body_hash)

@@ -17,7 +17,8 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -62,8 +63,9 @@ class _Failure:
     retry_after: float | None = None
 
 
-def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+def make_client(settings: FetchSettings, connections: int | None = None) -> httpx.AsyncClient:
     """An AsyncClient with our timeouts, connection limits and headers; redirects are ours to follow."""
+    connections = settings.concurrency if connections is None else connections
     timeout = httpx.Timeout(
         connect=settings.connect_timeout,
         read=settings.read_timeout,
@@ -73,13 +75,50 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
         pool=settings.total_timeout,
     )
     limits = httpx.Limits(
-        max_connections=settings.concurrency,
-        max_keepalive_connections=settings.concurrency,
-        keepalive_expiry=30.0,
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30.0
     )
     # Only the codings `inflate` decodes in bounded pieces; httpx would also offer br and zstd.
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
     return httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, follow_redirects=False)
+
+
+# Connections per client of a `Clients` (the last may have fewer).
+CLIENT_CONNECTIONS = 5
+
+
+class Clients:
+    """Several AsyncClients sharing the fetch slots: each fetch takes the one with the most free connections.
+
+    httpcore checks every pooled connection for expiry whenever a request starts or ends (and
+    asking anyio whether a socket is readable builds a dict of all its attributes), so its work per
+    request grows with the pool: one client of 20 kept-alive connections made a 250-feed 304 pass
+    0.50 s against 0.30 s for four clients of 5 (benchmarks/README.md). Fetches never queue inside
+    a client (the caller's overall limit is the sum of the clients' connections), and the caller's
+    per-host limits still bound the connections to any one host.
+    """
+
+    def __init__(self, settings: FetchSettings) -> None:
+        sizes = [CLIENT_CONNECTIONS] * (settings.concurrency // CLIENT_CONNECTIONS)
+        if settings.concurrency % CLIENT_CONNECTIONS:
+            sizes.append(settings.concurrency % CLIENT_CONNECTIONS)
+        self._clients = [make_client(settings, size) for size in sizes]
+        self._room = sizes  # free connections per client
+
+    async def __aenter__(self) -> Clients:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await asyncio.gather(*(client.aclose() for client in self._clients))
+
+    @asynccontextmanager
+    async def lease(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The client with the most free connections, for one fetch."""
+        index = max(range(len(self._clients)), key=self._room.__getitem__)
+        self._room[index] -= 1
+        try:
+            yield self._clients[index]
+        finally:
+            self._room[index] += 1
 
 
 def failure_backoff(consecutive_failures: int, base_minutes: int, cap_minutes: int) -> timedelta:

@@ -85,14 +85,30 @@ class WorkPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # spawn, not fork: the parent holds database connections and an event loop's threads.
             self._pool = ProcessPoolExecutor(
                 self.size,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=_context(),
                 initializer=_start_worker,
                 initargs=(self._matcher.baseline, self._matcher.settings),
             )
         return self._pool
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver where the platform has it, else spawn; never fork.
+
+    Not fork: the parent holds database connections and an event loop's threads. A spawned
+    worker starts a fresh interpreter and re-runs the parent's main module: for the `newswatch`
+    command that is the whole CLI (0.95 s of imports, against 0.31 s for this module), in every
+    worker of every cycle. The fork server is spawned once per process with the main module and
+    this one imported, and forks each worker from that clean, single-threaded state in
+    milliseconds.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", __name__])
+    return context
 
 
 def parse_body(body: bytes, url: str, now: datetime) -> PreparedFeed | tuple[str, str]:
