@@ -11,7 +11,8 @@ imports an edge (db, fetch, httpx).
 
 from __future__ import annotations
 
-from pipeline.analysis.claims import Matcher, analyse, compile_baseline, match_places, read_item
+from pipeline.analysis.claims import analyse, match_places, read_item
+from pipeline.analysis.matcher import Matcher, compile_baseline
 from pipeline.analysis.text import fold
 from pipeline.records import ItemText
 

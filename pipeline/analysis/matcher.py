@@ -1,0 +1,160 @@
+"""A baseline compiled for analysis: one phrase lexicon, one place index, the word gate.
+
+`compile_baseline` turns the baseline and the bundled generic cue lexicons (`cues.toml`, read once
+with importlib.resources) into a `Matcher`: one phrase lexicon holding every cue, actor alias and
+claim topic phrase, one place index, the coreference words, and the word gate that lets a sentence
+through to be read (`gate.py`). `claims.analyse` reads items against it.
+
+Pure: no I/O besides reading cues.toml; the Matcher is read-only (its indexes only remember pure
+per-word look-ups in bounded caches).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from importlib import resources
+from typing import Any
+
+from pipeline.analysis.gate import WordGate
+from pipeline.analysis.places import Coreference, PlaceIndex
+from pipeline.analysis.relation import ClaimSpec
+from pipeline.analysis.text import Lexicon, normalise
+from pipeline.baseline import Baseline
+from pipeline.config import AnalysisSettings
+
+_LANGS = ("en", "uk", "ru")
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """A baseline compiled for analysis; build with `compile_baseline`, then share read-only."""
+
+    baseline: Baseline
+    settings: AnalysisSettings
+    lexicon: Lexicon
+    places: PlaceIndex
+    claims: tuple[ClaimSpec, ...]
+    weights: dict[str, float]
+    names: dict[str, str]  # place id → canonical name
+    known_words: frozenset[str]  # never fuzzy-matched as places
+    as_of: datetime  # end of the as_of day, UTC
+    # first words of the topic phrases of claims tied to no place: in a sentence (or item) naming no
+    # place, only those claims can be relevant (`_relevant`), so without them the sentence is skipped
+    topic_words: frozenset[str]
+    topic_stems: dict[str, tuple[str, ...]]
+    # every topic group of those claims, whole phrases labelled "<claim>:<group>" ("fighting vehicles" is
+    # no topic in "fighting continued"), and the labels each claim needs in one sentence to be read there
+    topic_phrases: Lexicon
+    topic_needs: tuple[frozenset[str], ...]
+    coreference: Coreference  # "the city", "село": a place named earlier in the item
+    possessed: dict[str, str]  # light word → event it is right after a place ("Soledar's fall")
+    pronouns: frozenset[str]  # "it", "його": right after an event, the place named last ("still hold it")
+    gate: WordGate  # which sentences are worth tokenising, from their words (places, topics, references)
+
+
+def _load_cues() -> dict[str, Any]:
+    text = resources.files("pipeline.analysis").joinpath("cues.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _phrases(table: dict[str, Any]) -> list[str]:
+    return [phrase for lang in _LANGS for phrase in table.get(lang, [])]
+
+
+def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
+    """Compile the baseline and the generic cue lexicons into a reusable Matcher."""
+    cues = _load_cues()
+    lexicon = Lexicon()
+    weights: dict[str, float] = {}
+    for name, table in cues["events"].items():
+        lexicon.add(f"ev:{name}", _phrases(table))
+        weights[name] = float(table["weight"])
+    for name, table in cues["modifiers"].items():
+        lexicon.add(f"mod:{name}", _phrases(table))
+    for lang in _LANGS:
+        for phrase, value in cues["quantities"].get(lang, {}).items():
+            lexicon.add(f"qty:{value}", [phrase])
+    lexicon.add("ignore", _phrases(cues["ignore"]))
+    control = cues.get("control", {})
+    for section in ("events", "modifiers"):  # the control additions extend the tables above
+        for name, table in control.get(section, {}).items():
+            lexicon.add(f"{'ev' if section == 'events' else 'mod'}:{name}", _phrases(table))
+    lexicon.add("noevent", _phrases(control.get("not_event", {})))
+    lexicon.add("ignore", _phrases(control.get("ignore", {})))  # "in May": a month, not a modal
+    possessed = {
+        normalise(w): name for name, table in control.get("possessed", {}).items() for w in _phrases(table)
+    }
+    coreference = Coreference(
+        {kind: _phrases(table) for kind, table in control.get("coreference", {}).items()},
+        {p.id: p.kind for p in baseline.places},
+    )
+    for actor in baseline.actors:
+        lexicon.add(f"actor:{actor.id}", actor.aliases)
+    specs = []
+    for claim in baseline.claims:
+        for group, phrases in enumerate(claim.topic):
+            lexicon.add(f"topic:{claim.id}:{group}", phrases)
+        for label in ("confirm", "update", "contradict"):
+            lexicon.add(f"topic:{claim.id}:{label}", getattr(claim, label))
+        state = claim.state
+        specs.append(
+            ClaimSpec(
+                id=claim.id,
+                kind=claim.kind,
+                places=frozenset(claim.places),
+                near=frozenset(claim.near),
+                actors=frozenset(claim.actors),
+                holder=state.holder,
+                rival=state.rival,
+                status=state.status,
+                actor=state.actor,
+                source=state.source,
+                stance=state.stance,
+                low=state.low,
+                high=state.high,
+                per=state.per,
+                groups=len(claim.topic),
+                topic_cues=frozenset(claim.topic_cues),
+            )
+        )
+    places = PlaceIndex(
+        ((p.id, p.aliases, p.lookalikes) for p in baseline.places), min_score=settings.place_min_score
+    )
+    as_of = datetime.combine(baseline.as_of, time.max, tzinfo=UTC)
+    first_groups, topic_lexicon = Lexicon(), Lexicon()
+    topic_needs = []
+    for claim in baseline.claims:
+        # a claim tied to places needs one of them named, and a place gates the sentence on its own
+        if not claim.topic or claim.places or claim.near:
+            continue
+        first_groups.add("topic", claim.topic[0])  # needed by every claim: it gates words and items
+        # a topic claim is read only with every group in the sentence (stance.topic_position); a
+        # forecast also with its first alone (an event begun, a decision that settles it)
+        needed = 1 if claim.kind == "forecast" else len(claim.topic)
+        for group in range(needed):
+            topic_lexicon.add(f"{claim.id}:{group}", claim.topic[group])
+        topic_needs.append(frozenset(f"{claim.id}:{group}" for group in range(needed)))
+    topic_words, topic_stems = first_groups.first_words()
+    known_words = frozenset(lexicon.words)
+    pronouns = frozenset(normalise(w) for w in _phrases(control.get("pronoun", {})))
+    return Matcher(
+        baseline=baseline,
+        settings=settings,
+        lexicon=lexicon,
+        places=places,
+        claims=tuple(specs),
+        weights=weights,
+        names={p.id: p.name for p in baseline.places},
+        known_words=known_words,
+        as_of=as_of,
+        topic_words=topic_words,
+        topic_stems=topic_stems,
+        topic_phrases=topic_lexicon,
+        topic_needs=tuple(topic_needs),
+        coreference=coreference,
+        possessed=possessed,
+        pronouns=pronouns,
+        gate=WordGate(places, known_words, topic_words, topic_stems, coreference.last_words | pronouns),
+    )
