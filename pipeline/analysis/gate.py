@@ -77,27 +77,23 @@ class WordGate:
     def item(self, sentences: Iterable[Sequence[str]]) -> ItemWords:
         """The item's words of each kind, from the light words of its sentences."""
         distinct = set().union(*sentences)
-        new = distinct - self._seen
-        if new:
-            self._learn(new)
-        of_kind = self._of_kind
+        seen, of_kind = self._seen, self._of_kind
+        if len(seen) + len(distinct) > _CACHE:  # a long-running service meets new words forever
+            # fresh sets, never cleared ones: a caller reading the old sets still sees them whole
+            seen, of_kind = set(), {PLACE: set(), TOPIC: set(), REFER: set()}
+            self._seen, self._of_kind = seen, of_kind
+        new = distinct - seen
+        for word in new:  # its kinds first, then seen: a word seen always has its kinds recorded
+            kinds = self._classify(word)
+            for kind, kind_words in of_kind.items():
+                if kinds & kind:
+                    kind_words.add(word)
+        seen |= new
         return ItemWords(
             frozenset(distinct & of_kind[PLACE]),
             frozenset(distinct & of_kind[TOPIC]),
             frozenset(distinct & of_kind[REFER]),
         )
-
-    def _learn(self, words: set[str]) -> None:
-        if len(self._seen) + len(words) > _CACHE:  # a long-running service meets new words forever
-            self._seen.clear()
-            for kind_words in self._of_kind.values():
-                kind_words.clear()
-        self._seen |= words
-        for word in words:
-            kinds = self._classify(word)
-            for kind, kind_words in self._of_kind.items():
-                if kinds & kind:
-                    kind_words.add(word)
 
     def _classify(self, word: str) -> int:
         kinds = PLACE if self._places.may_name(((word, word_key(word)),), self._known) else 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.analysis import Matcher, analyse, claims, compile_baseline, text
+from pipeline.analysis import Matcher, analyse, claims, compile_baseline, gate, text
 from pipeline.analysis.gate import OPEN
 from pipeline.analysis.text import split_sentences
 from pipeline.baseline import load_baseline
@@ -135,3 +135,20 @@ def test_only_sentences_with_a_place_a_topic_or_a_reference_word_are_tokenised(
     # "the city" refers back only after a place was named: before any, it is not worth tokenising
     analyse(ItemText("The city is quiet", "Sunny spells are forecast.", PUBLISHED), matcher)
     assert tokenised == ["Russian forces shelled Bakhmut overnight.", "The city is burning."]
+
+
+def test_the_gate_renews_its_word_sets_when_full_and_still_knows_every_word(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gate, "_CACHE", 8)  # a long-running service: the sets fill up and start again
+    fresh = compile_baseline(load_baseline(BASELINE), AnalysisSettings())
+    report = ItemText("Bakhmut", "Wagner said its fighters captured Bakhmut after a long battle.", PUBLISHED)
+    first = analyse(report, fresh)
+    assert first, "the report names Bakhmut: a finding"
+    # The same report with new words that overflow the sets: its known words must not be forgotten
+    longer = ItemText(report.title, f"{report.body} Sunny spells and light winds are forecast.", PUBLISHED)
+    assert analyse(longer, fresh) == analyse(longer, matcher)
+    for n in range(20):  # other words fill the sets again and again
+        analyse(ItemText(f"Weather {n}", f"Sunny spells number{n} and light winds{n}.", PUBLISHED), fresh)
+    assert analyse(report, fresh) == first == analyse(report, matcher)
+    assert len(fresh.gate._seen) <= 8 + 12, "renewed, not grown: at most one item's words past the limit"
