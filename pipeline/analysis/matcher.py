@@ -40,11 +40,8 @@ class Matcher:
     names: dict[str, str]  # place id → canonical name
     known_words: frozenset[str]  # never fuzzy-matched as places
     as_of: datetime  # end of the as_of day, UTC
-    # first words of the topic phrases of claims tied to no place: in a sentence (or item) naming no
-    # place, only those claims can be relevant (`_relevant`), so without them the sentence is skipped
-    topic_words: frozenset[str]
-    topic_stems: dict[str, tuple[str, ...]]
-    # every topic group of those claims, whole phrases labelled "<claim>:<group>" ("fighting vehicles" is
+    # every topic group of the claims tied to no place (in a sentence naming no place only those
+    # can be relevant: `_relevant`), whole phrases labelled "<claim>:<group>" ("fighting vehicles" is
     # no topic in "fighting continued"), and the labels each claim needs in one sentence to be read there
     topic_phrases: Lexicon
     topic_needs: tuple[frozenset[str], ...]
@@ -149,8 +146,6 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         names={p.id: p.name for p in baseline.places},
         known_words=known_words,
         as_of=as_of,
-        topic_words=topic_words,
-        topic_stems=topic_stems,
         topic_phrases=topic_lexicon,
         topic_needs=tuple(topic_needs),
         coreference=coreference,

@@ -113,11 +113,6 @@ def word_key(light_word: str) -> str:
     return _key_of_light(light_word) or light_word
 
 
-def distinct_words(text: str) -> list[tuple[str, str]]:
-    """The distinct light words of a text, each with its key, from one normalising pass."""
-    return [(word, word_key(word)) for word in set(_WORD.findall(normalise(text.replace("\n", " "))))]
-
-
 def fold(text: str) -> str:
     """The common Latin key of a text: words folded to phonetic keys, joined by single spaces."""
     return " ".join(_WORD.findall(_key_of_light(normalise(text))))
@@ -145,8 +140,7 @@ def tokenise(sentence: str) -> Tokens:
 
 def tokenise_many(sentences: Sequence[str]) -> list[Tokens]:
     """Tokenise several sentences in one normalising pass; surface words are left empty (see `with_surface`)."""
-    flat = [sentence.replace("\n", " ") for sentence in sentences]
-    return [tokens_of(raw, light) for raw, light in zip(flat, light_texts(flat), strict=True)]
+    return [tokens_of(raw, light) for raw, light in zip(sentences, light_texts(sentences), strict=True)]
 
 
 def light_texts(sentences: Sequence[str]) -> list[str]:
