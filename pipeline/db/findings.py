@@ -49,18 +49,9 @@ def save_many(
     now: datetime,
 ) -> int:
     """`save_findings` for several locked items with their existing rows; new rows in one INSERT."""
-    to_insert: list[dict[str, Any]] = []
-    for item, found, existing in batch:
-        to_insert += _replace(session, item, found, existing, now)
-    if not to_insert:
-        return 0
-    # One executemany: compiled once and sent as multi-row INSERTs; RETURNING counts what is new.
-    statement = (
-        insert(session, _FINDING)
-        .on_conflict_do_nothing(index_elements=["item_id", "claim_id"])
-        .returning(_FINDING.c.id)
+    return _insert_new(
+        session, [row for item, found, old in batch for row in _replace(session, item, found, old, now)]
     )
-    return len(session.connection().execute(statement, to_insert).all())
 
 
 def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now: datetime) -> int:
@@ -71,27 +62,42 @@ def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now:
     `save_many` does, reviews kept.
     """
     existing = findings_by_item(session, list(results))
+    to_insert: list[dict[str, Any]] = []
     if existing:
-        rows = session.exec(select(ItemRow).where(col(ItemRow.id).in_(list(existing)))).all()
-        batch = [(row, results[row_id(row.id)], existing[row_id(row.id)]) for row in rows]
-        new = save_many(session, batch, now=now)
-    else:
-        new = 0
+        for row in session.exec(select(ItemRow).where(col(ItemRow.id).in_(list(existing)))).all():
+            item_id = row_id(row.id)
+            to_insert += _replace(session, row, results[item_id], existing[item_id], now)
     fresh = [item_id for item_id in results if item_id not in existing]
-    to_insert = [
-        {"item_id": item_id, "claim_id": claim_id, "created": now, "updated": now, **_finding_values(finding)}
+    items.mark_analysed(session, fresh, now)
+    to_insert += [
+        _new_row(item_id, claim_id, finding, now)
         for item_id in fresh
         for claim_id, finding in _strongest_per_claim(results[item_id]).items()
     ]
-    items.mark_analysed(session, fresh, now)
-    if to_insert:
-        statement = (
-            insert(session, _FINDING)
-            .on_conflict_do_nothing(index_elements=["item_id", "claim_id"])
-            .returning(_FINDING.c.id)
-        )
-        new += len(session.connection().execute(statement, to_insert).all())
-    return new
+    return _insert_new(session, to_insert)
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert finding rows; return how many were new."""
+    if not rows:
+        return 0
+    # One executemany: compiled once and sent as multi-row INSERTs; RETURNING counts what is new.
+    statement = (
+        insert(session, _FINDING)
+        .on_conflict_do_nothing(index_elements=["item_id", "claim_id"])
+        .returning(_FINDING.c.id)
+    )
+    return len(session.connection().execute(statement, rows).all())
+
+
+def _new_row(item_id: int, claim_id: str, finding: Finding, now: datetime) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "claim_id": claim_id,
+        "created": now,
+        "updated": now,
+        **_finding_values(finding),
+    }
 
 
 def _replace(
@@ -105,9 +111,7 @@ def _replace(
         values = _finding_values(finding)
         row = existing.get(claim_id)
         if row is None:
-            to_insert.append(
-                {"item_id": item_id, "claim_id": claim_id, "created": now, "updated": now, **values}
-            )
+            to_insert.append(_new_row(item_id, claim_id, finding, now))
         elif any(getattr(row, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(row, key, value)
