@@ -28,7 +28,7 @@ from pipeline.db.store import NewItem, Store, StoredItem
 from pipeline.dedupe import StoryCandidate, body_digest, story_text
 from pipeline.fetch import Clients, failure_backoff, fetch_feed
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
-from pipeline.storyindex import StoryIndex, shingles
+from pipeline.storyindex import StoryIndex
 from pipeline.workpool import PreparedFeed, WorkPool, pool_size
 
 logger = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ class _Cycle:
     def _store(self, fetched: _Fetched, *, failures: int) -> tuple[_FeedOutcome, list[StoredItem]]:
         result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
         new_items: list[NewItem] = []
-        texts: dict[str, tuple[str, set[str]]] = {}
+        texts: dict[str, tuple[str, frozenset[int]]] = {}
         if parsed is not None:
             index = self.index()
             new_items, texts = _dedupe(parsed, index, config.analysis.syndication_min_similarity)
@@ -256,8 +256,8 @@ class _Cycle:
         if stored:
             index = self.index()
             for s in stored:
-                text, runs = texts[s.canonical_url]
-                index.add(StoryCandidate(s.id, s.story_id, text), runs)
+                text, keys = texts[s.canonical_url]
+                index.add(StoryCandidate(s.id, s.story_id, text), keys)
         error = None if result.ok else f"{result.feed_name}: {result.error_message}"
         copies = sum(1 for s in stored if s.story_id != s.id)
         return _FeedOutcome(status, len(stored), copies, error), stored
@@ -317,18 +317,17 @@ def _deadline_result(feed: FeedState, settings: FetchSettings, task: asyncio.Tas
 
 def _dedupe(
     feed: PreparedFeed, index: StoryIndex, min_similarity: float
-) -> tuple[list[NewItem], dict[str, tuple[str, set[str]]]]:
+) -> tuple[list[NewItem], dict[str, tuple[str, frozenset[int]]]]:
     """Turn parsed items into storable ones (canonical URL, hash, syndicated story link), with each one's
-    story text and shingles by canonical URL (for `StoryIndex.add` once stored)."""
+    story text and fingerprints by canonical URL (for `StoryIndex.add` once stored)."""
     out: list[NewItem] = []
-    texts: dict[str, tuple[str, set[str]]] = {}
+    texts: dict[str, tuple[str, frozenset[int]]] = {}
     for item, keys in zip(feed.feed.items, feed.keys, strict=True):
         key = keys.canonical_url
         if key in texts:
             continue
-        runs = shingles(keys.story_text)
-        texts[key] = (keys.story_text, runs)
-        original = index.find(keys.story_text, min_similarity, runs)
+        texts[key] = (keys.story_text, keys.fingerprints)
+        original = index.find(keys.story_text, min_similarity, keys.fingerprints)
         out.append(
             NewItem(
                 canonical_url=key,

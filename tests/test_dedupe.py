@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import random
+import subprocess
+import sys
 import unicodedata
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +21,7 @@ from pipeline.dedupe import (
     content_hash,
     find_syndicated,
     item_keys,
+    story_fingerprints,
     story_text,
 )
 from pipeline.records import ParsedItem
@@ -244,6 +248,31 @@ def test_item_keys_key_an_item_by_its_canonical_link_else_its_guid_else_its_text
     assert keys.canonical_url == "https://example.com/a/1"
     assert keys.content_hash == content_hash("Bakhmut holds", "Fighting goes on.")
     assert keys.story_text == story_text("Bakhmut holds", "Fighting goes on.")
+    assert keys.fingerprints == story_fingerprints(keys.story_text)
     assert item_keys(ParsedItem("g1", None, "Bakhmut holds", "", when)).canonical_url == "urn:guid:g1"
     unkeyed = item_keys(ParsedItem(None, None, "Bakhmut holds", "", when))
     assert unkeyed.canonical_url == f"urn:sha256:{content_hash('Bakhmut holds', '')}"
+
+
+def test_story_fingerprints_are_the_same_in_another_process() -> None:
+    # The pool's processes compute them and the event loop's index compares them: hash() would differ.
+    text = story_text("Russian forces pressed on Bakhmut", "Shelling went on overnight near Soledar.")
+    script = f"from pipeline.dedupe import story_fingerprints as f; print(sorted(f({text!r})))"
+    elsewhere = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert elsewhere.stdout.strip() == str(sorted(story_fingerprints(text)))
+    assert story_fingerprints("bakhmut holds") == {zlib.crc32(b"bakhmut holds")}
+    assert story_fingerprints("") == frozenset()
+
+
+def test_texts_sharing_six_words_in_a_row_share_a_fingerprint_and_keep_about_two_runs_in_five() -> None:
+    rng = random.Random(11)
+    vocabulary = [f"w{n}" for n in range(5_000)]
+    kept = runs = 0
+    for _ in range(500):
+        common = rng.sample(vocabulary, 6)
+        a = rng.sample(vocabulary, rng.randint(0, 40)) + common + rng.sample(vocabulary, rng.randint(0, 40))
+        b = rng.sample(vocabulary, rng.randint(0, 40)) + common + rng.sample(vocabulary, rng.randint(0, 40))
+        assert story_fingerprints(" ".join(a)) & story_fingerprints(" ".join(b))
+        kept += len(story_fingerprints(" ".join(a)))
+        runs += len(a) - 2
+    assert 0.3 < kept / runs < 0.5
