@@ -199,13 +199,13 @@ def feed_statuses(session: Session) -> list[FeedStatus]:
     ]
 
 
+_LOCK = sa_select(_FEED.c.id).where(_FEED.c.name == bindparam("b_name")).with_for_update()
+
+
 def lock_feed(session: Session, name: str) -> int:
     """The feed's id, its row locked until commit (PostgreSQL; SQLite's write lock is already held)."""
-    feed_id = (
-        session.connection()
-        .execute(sa_select(_FEED.c.id).where(_FEED.c.name == name).with_for_update())
-        .scalar_one_or_none()
-    )
+    # one statement for every call: building it per feed cost more than running it
+    feed_id = session.connection().execute(_LOCK, {"b_name": name}).scalar_one_or_none()
     if feed_id is None:
         raise ValueError(_unknown(name))
     return int(feed_id)

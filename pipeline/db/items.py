@@ -15,13 +15,14 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from pipeline.db.feeds import lock_feed
-from pipeline.db.models import FeedRow, ItemRow, insert, row_id, table
+from pipeline.db.models import FeedRow, ItemRow, row_id, table
 from pipeline.db.rows import NewItem, StoredItem
 
 _ITEM = table("item")
@@ -73,10 +74,7 @@ def add_items(
             ids[position] = created.get(new.canonical_url) or existing[new.canonical_url]
     sources = [{"item_id": ids[position], "feed_id": feed_id, "guid": new.guid} for position, new in ordered]
     if sources:
-        session.connection().execute(
-            insert(session, _ITEM_SOURCE).on_conflict_do_nothing(index_elements=["item_id", "feed_id"]),
-            sources,
-        )
+        session.connection().execute(_insert_statements(session)[1], sources)
     stored: dict[int, StoredItem] = {}
     for position, new in to_insert:
         item_id = created.get(new.canonical_url)
@@ -192,17 +190,33 @@ def _new_stored_item(item_id: int, story_id: int, feed_name: str, new: NewItem, 
     )
 
 
+# The per-feed statements are built once: building one per feed (coercing its values, keying
+# SQLAlchemy's statement cache) cost more than running it. Core, not ORM: a column select needs
+# no ORM context (its setup per statement was a tenth of storing a feed).
+_GUIDS = sa_select(_ITEM_SOURCE.c.guid, _ITEM_SOURCE.c.item_id).where(
+    _ITEM_SOURCE.c.feed_id == bindparam("b_feed"),
+    _ITEM_SOURCE.c.guid.in_(bindparam("b_guids", expanding=True)),
+)
+_URLS = sa_select(_ITEM.c.canonical_url, _ITEM.c.id).where(
+    _ITEM.c.canonical_url.in_(bindparam("b_urls", expanding=True))
+)
+_INSERTS = {
+    name: (
+        dialect.insert(_ITEM)
+        .on_conflict_do_nothing(index_elements=["canonical_url"])
+        .returning(_ITEM.c.id, _ITEM.c.canonical_url),
+        dialect.insert(_ITEM_SOURCE).on_conflict_do_nothing(index_elements=["item_id", "feed_id"]),
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def _items_by_guid(session: Session, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
     """guid -> item id for the guids this feed already gave."""
     found: dict[str, int] = {}
-    source = _ITEM_SOURCE.c
     for chunk in _chunks(list(guids)):
-        # Core, not ORM, for the per-feed look-ups: a column select needs no ORM context (its setup
-        # per statement was a tenth of storing a feed)
-        statement = sa_select(source.guid, source.item_id).where(
-            source.feed_id == feed_id, source.guid.in_(chunk)
-        )
-        for guid, item_id in session.connection().execute(statement).all():
+        rows = session.connection().execute(_GUIDS, {"b_feed": feed_id, "b_guids": chunk}).all()
+        for guid, item_id in rows:
             if guid is not None:
                 found.setdefault(guid, item_id)
     return found
@@ -230,13 +244,8 @@ def _insert_items(session: Session, feed_id: int, items: Sequence[NewItem], now:
     # One statement with a list of parameter sets: SQLAlchemy compiles it once (cached) and
     # sends it as multi-row INSERTs ("insertmanyvalues"), instead of compiling a new
     # `.values([...])` statement for every feed.
-    statement = (
-        insert(session, _ITEM)
-        .on_conflict_do_nothing(index_elements=["canonical_url"])
-        .returning(_ITEM.c.id, _ITEM.c.canonical_url)
-    )
     if rows:
-        for item_id, url in session.connection().execute(statement, rows).all():
+        for item_id, url in session.connection().execute(_insert_statements(session)[0], rows).all():
             created[url] = int(item_id)
     return created
 
@@ -244,12 +253,15 @@ def _insert_items(session: Session, feed_id: int, items: Sequence[NewItem], now:
 def _ids_by_url(session: Session, urls: Sequence[str]) -> dict[str, int]:
     """canonical URL -> id of stored items."""
     found: dict[str, int] = {}
-    item = _ITEM.c
     for chunk in _chunks(list(urls)):
-        statement = sa_select(item.canonical_url, item.id).where(item.canonical_url.in_(chunk))
-        for url, item_id in session.connection().execute(statement).all():
+        for url, item_id in session.connection().execute(_URLS, {"b_urls": chunk}).all():
             found[url] = int(item_id)
     return found
+
+
+def _insert_statements(session: Session) -> tuple[postgresql.Insert | sqlite.Insert, ...]:
+    """The item INSERT and the item_source INSERT, each ON CONFLICT DO NOTHING, in the session's dialect."""
+    return _INSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
 
 
 def _chunks(values: list[_T]) -> Iterator[list[_T]]:
