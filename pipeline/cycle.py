@@ -182,7 +182,9 @@ class _Cycle:
                         feed, task = pending.popleft()
                         await asyncio.wait([task], timeout=max(0.0, deadline - time.monotonic()))
                         fetched = _fetched_or_failure(feed, settings, task)
-                        outcome, stored = self._store(fetched, failures=feed.consecutive_failures)
+                        outcome, stored = self._store(
+                            fetched, failures=feed.consecutive_failures, feed_id=feed.id
+                        )
                         outcomes.append(outcome)
                         if stored and pool.analyses:
                             self._analyses.append(asyncio.create_task(self._analyse(stored, pool)))
@@ -226,7 +228,9 @@ class _Cycle:
         records, self._unrecorded = self._unrecorded, []
         self.store.record_fetches(records)
 
-    def _store(self, fetched: _Fetched, *, failures: int) -> tuple[_FeedOutcome, list[StoredItem]]:
+    def _store(
+        self, fetched: _Fetched, *, failures: int, feed_id: int | None
+    ) -> tuple[_FeedOutcome, list[StoredItem]]:
         result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
         new_items: list[NewItem] = []
         texts: dict[str, tuple[str, frozenset[int]]] = {}
@@ -248,7 +252,9 @@ class _Cycle:
         warning = parsed.feed.warning if parsed is not None else None
         stored: list[StoredItem] = []
         if new_items:  # the items and the fetch land together
-            stored = self.store.save_fetch(result, new_items, now=now, next_due=next_due, warning=warning)
+            stored = self.store.save_fetch(
+                result, new_items, now=now, next_due=next_due, warning=warning, feed_id=feed_id
+            )
         else:
             self._unrecorded.append(FetchRecord(result, now, next_due, warning, 0))
             if len(self._unrecorded) >= RECORD_BATCH:

@@ -38,6 +38,7 @@ class FeedState:
     last_modified: str | None = None
     consecutive_failures: int = 0
     body_hash: str | None = None  # digest of the last body whose items were stored (`dedupe.body_digest`)
+    id: int | None = None  # the feed row's id, when read from the database
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,7 @@ def feed_state(row: FeedRow) -> FeedState:
         last_modified=row.last_modified,
         consecutive_failures=row.consecutive_failures,
         body_hash=row.body_hash,
+        id=row.id,
     )
 
 

@@ -41,7 +41,9 @@ def add_items(
     the ids of the URLs that were already stored, and the item_source rows. An original's
     story_id stays NULL (it is its own story); a syndicated copy's is its original's.
     """
-    if feed_id is None:  # the caller has not locked the feed row yet
+    if feed_id is None or session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL: the row lock that keeps two workers on one feed apart. SQLite: the one runner
+        # already holds the database's write lock, so a known id needs no statement.
         feed_id = lock_feed(session, feed_name)
     # Insert in canonical URL order: two transactions that insert the same URLs then take
     # their unique-key locks in the same order, so PostgreSQL cannot deadlock.

@@ -111,14 +111,17 @@ class Store:
         now: datetime,
         next_due: datetime,
         warning: str | None,
+        feed_id: int | None = None,
     ) -> list[StoredItem]:
         """`add_items` then `record_fetch` in one transaction: a feed's items and its fetch land together.
+
+        `feed_id` (the claimed row's id, when known) spares SQLite the look-up; PostgreSQL still locks the row.
 
         One commit per feed instead of two; a crash before it leaves both undone, so the next
         cycle fetches the feed again with the old validators and stores the same items.
         """
         with self._transaction(write=True) as session:
-            stored = items.add_items(session, result.feed_name, new, now=now) if new else []
+            stored = items.add_items(session, result.feed_name, new, now=now, feed_id=feed_id) if new else []
             feeds.record_fetch(
                 session, result, now=now, next_due=next_due, warning=warning, new_items=len(stored)
             )

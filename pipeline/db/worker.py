@@ -102,6 +102,7 @@ class Worker:
                 row.last_modified,
                 row.consecutive_failures,
                 row.body_hash,
+                row.id,
             )
             for row in rows
         ]

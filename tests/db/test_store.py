@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
 
@@ -210,7 +210,9 @@ def test_sync_feeds_adds_updates_and_retires(store: Store) -> None:
     assert states["alpha"].url == "https://alpha.example/feed.xml"
     assert states["alpha"].etag is None
     assert [s.name for s in store.feed_states(due_before=NOW)] == ["alpha", "gamma"]
-    assert states["gamma"] == states["gamma"].__class__(name="gamma", url=None, path="gamma.xml")
+    gamma = states["gamma"]
+    assert gamma.id is not None
+    assert gamma == gamma.__class__(name="gamma", url=None, path="gamma.xml", id=gamma.id)
     assert [s.name for s in store.feed_statuses()] == ["alpha", "gamma"]
     # beta comes back with its history.
     store.sync_feeds([FeedConfig(name="beta", path=Path("feeds/beta.xml"))])
@@ -634,3 +636,29 @@ def test_database_stats_for_metrics(store: Store) -> None:
     assert stats.items == 2
     assert stats.findings_by_relation == {"confirms": 1, "updates": 2}
     assert (stats.feeds, stats.feeds_failing) == (2, 1)
+
+
+def test_save_fetch_with_the_claimed_feed_id_stores_the_same_and_skips_the_look_up_on_sqlite(
+    store: Store, engine: Engine
+) -> None:
+    state = {s.name: s for s in store.feed_states()}["alpha"]
+    assert state.id is not None
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        result = FetchResult("alpha", "https://alpha.example/rss", 200)
+        due = NOW + timedelta(minutes=5)
+        stored = store.save_fetch(
+            result, [item(1), item(2)], now=NOW, next_due=due, warning=None, feed_id=state.id
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [s.canonical_url for s in stored] == [item(1).canonical_url, item(2).canonical_url]
+    assert {s.feed_name for s in stored} == {"alpha"}
+    looked_up = [s for s in statements if s.lstrip().startswith("SELECT feed.id")]
+    # PostgreSQL still takes the row lock that keeps two workers on one feed apart.
+    assert len(looked_up) == (1 if engine.dialect.name == "postgresql" else 0)
