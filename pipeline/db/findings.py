@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pipeline.db import items
-from pipeline.db.models import FeedRow, FindingRow, ItemRow, insert, row_id, table
+from pipeline.db.models import FeedRow, FindingRow, ItemRow, for_session, row_id, table, upserts
 from pipeline.db.rows import StoredFinding
 from pipeline.records import Finding, Relation, ReviewState
 
@@ -61,7 +63,11 @@ def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now:
     go in one INSERT and the items are marked analysed in one UPDATE; the rest are replaced as
     `save_many` does, reviews kept.
     """
-    existing = findings_by_item(session, list(results))
+    # Most items have no finding rows: one Core look-up of which do, ORM rows only for those.
+    with_rows = [
+        item_id for chunk in items.chunks(sorted(results)) for item_id in _having_findings(session, chunk)
+    ]
+    existing = findings_by_item(session, with_rows)
     to_insert: list[dict[str, Any]] = []
     if existing:
         for row in session.exec(select(ItemRow).where(col(ItemRow.id).in_(list(existing)))).all():
@@ -77,17 +83,25 @@ def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now:
     return _insert_new(session, to_insert)
 
 
+# Built once, like items' per-feed statements: building them per batch cost more than running them.
+_HAVING = (
+    sa_select(_FINDING.c.item_id).where(_FINDING.c.item_id.in_(bindparam("b_ids", expanding=True))).distinct()
+)
+_INSERT = upserts(_FINDING, ["item_id", "claim_id"], "id")
+
+
+def _having_findings(session: Session, item_ids: Sequence[int]) -> list[int]:
+    return [
+        int(item_id) for item_id in session.connection().execute(_HAVING, {"b_ids": list(item_ids)}).scalars()
+    ]
+
+
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert finding rows; return how many were new."""
     if not rows:
         return 0
     # One executemany: compiled once and sent as multi-row INSERTs; RETURNING counts what is new.
-    statement = (
-        insert(session, _FINDING)
-        .on_conflict_do_nothing(index_elements=["item_id", "claim_id"])
-        .returning(_FINDING.c.id)
-    )
-    return len(session.connection().execute(statement, rows).all())
+    return len(session.connection().execute(for_session(session, _INSERT), rows).all())
 
 
 def _new_row(item_id: int, claim_id: str, finding: Finding, now: datetime) -> dict[str, Any]:

@@ -17,12 +17,11 @@ from typing import TypeVar
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from pipeline.db.feeds import lock_feed
-from pipeline.db.models import FeedRow, ItemRow, row_id, table
+from pipeline.db.models import FeedRow, ItemRow, for_session, row_id, table, upserts
 from pipeline.db.rows import NewItem, StoredItem
 
 _ITEM = table("item")
@@ -76,7 +75,7 @@ def add_items(
             ids[position] = created.get(new.canonical_url) or existing[new.canonical_url]
     sources = [{"item_id": ids[position], "feed_id": feed_id, "guid": new.guid} for position, new in ordered]
     if sources:
-        session.connection().execute(_insert_statements(session)[1], sources)
+        session.connection().execute(for_session(session, _INSERT_SOURCES), sources)
     stored: dict[int, StoredItem] = {}
     for position, new in to_insert:
         item_id = created.get(new.canonical_url)
@@ -132,24 +131,17 @@ def lock_unanalysed(session: Session, ids: Sequence[int]) -> list[int]:
 
     `claim_unanalysed` without reading the rows: what saving findings computed elsewhere needs.
     """
-    item = _ITEM.c
     locked: list[int] = []
-    for chunk in _chunks(sorted(ids)):
-        statement = (
-            sa_select(item.id)
-            .where(item.id.in_(chunk), item.analysed_at.is_(None))
-            .order_by(item.id)
-            .with_for_update(skip_locked=True)
-        )
-        locked += [int(item_id) for item_id in session.connection().execute(statement).scalars()]
+    for chunk in chunks(sorted(ids)):
+        rows = session.connection().execute(_LOCK_UNANALYSED, {"b_ids": chunk}).scalars()
+        locked += [int(item_id) for item_id in rows]
     return locked
 
 
 def mark_analysed(session: Session, ids: Sequence[int], now: datetime) -> None:
     """Set `analysed_at` on locked items (one UPDATE per chunk)."""
-    item = _ITEM.c
-    for chunk in _chunks(list(ids)):
-        session.connection().execute(update(_ITEM).where(item.id.in_(chunk)).values(analysed_at=now))
+    for chunk in chunks(list(ids)):
+        session.connection().execute(_MARK_ANALYSED, {"b_ids": chunk, "b_now": now})
 
 
 def count_unanalysed(session: Session) -> int:
@@ -202,21 +194,25 @@ _GUIDS = sa_select(_ITEM_SOURCE.c.guid, _ITEM_SOURCE.c.item_id).where(
 _URLS = sa_select(_ITEM.c.canonical_url, _ITEM.c.id).where(
     _ITEM.c.canonical_url.in_(bindparam("b_urls", expanding=True))
 )
-_INSERTS = {
-    name: (
-        dialect.insert(_ITEM)
-        .on_conflict_do_nothing(index_elements=["canonical_url"])
-        .returning(_ITEM.c.id, _ITEM.c.canonical_url),
-        dialect.insert(_ITEM_SOURCE).on_conflict_do_nothing(index_elements=["item_id", "feed_id"]),
-    )
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_LOCK_UNANALYSED = (
+    sa_select(_ITEM.c.id)
+    .where(_ITEM.c.id.in_(bindparam("b_ids", expanding=True)), _ITEM.c.analysed_at.is_(None))
+    .order_by(_ITEM.c.id)
+    .with_for_update(skip_locked=True)
+)
+_MARK_ANALYSED = (
+    update(_ITEM)
+    .where(_ITEM.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(analysed_at=bindparam("b_now"))
+)
+_INSERT_ITEMS = upserts(_ITEM, ["canonical_url"], "id", "canonical_url")
+_INSERT_SOURCES = upserts(_ITEM_SOURCE, ["item_id", "feed_id"])
 
 
 def _items_by_guid(session: Session, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
     """guid -> item id for the guids this feed already gave."""
     found: dict[str, int] = {}
-    for chunk in _chunks(list(guids)):
+    for chunk in chunks(list(guids)):
         rows = session.connection().execute(_GUIDS, {"b_feed": feed_id, "b_guids": chunk}).all()
         for guid, item_id in rows:
             if guid is not None:
@@ -247,7 +243,7 @@ def _insert_items(session: Session, feed_id: int, items: Sequence[NewItem], now:
     # sends it as multi-row INSERTs ("insertmanyvalues"), instead of compiling a new
     # `.values([...])` statement for every feed.
     if rows:
-        for item_id, url in session.connection().execute(_insert_statements(session)[0], rows).all():
+        for item_id, url in session.connection().execute(for_session(session, _INSERT_ITEMS), rows).all():
             created[url] = int(item_id)
     return created
 
@@ -255,18 +251,14 @@ def _insert_items(session: Session, feed_id: int, items: Sequence[NewItem], now:
 def _ids_by_url(session: Session, urls: Sequence[str]) -> dict[str, int]:
     """canonical URL -> id of stored items."""
     found: dict[str, int] = {}
-    for chunk in _chunks(list(urls)):
+    for chunk in chunks(list(urls)):
         for url, item_id in session.connection().execute(_URLS, {"b_urls": chunk}).all():
             found[url] = int(item_id)
     return found
 
 
-def _insert_statements(session: Session) -> tuple[postgresql.Insert | sqlite.Insert, ...]:
-    """The item INSERT and the item_source INSERT, each ON CONFLICT DO NOTHING, in the session's dialect."""
-    return _INSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-
-
-def _chunks(values: list[_T]) -> Iterator[list[_T]]:
+def chunks(values: list[_T]) -> Iterator[list[_T]]:
+    """`values` in lists of at most `_ROWS`, the size of one statement's IN list or VALUES."""
     # Bounded statements: SQLite allows 32,766 parameters, and an item row binds 11.
     for start in range(0, len(values), _ROWS):
         yield values[start : start + _ROWS]
