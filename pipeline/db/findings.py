@@ -64,10 +64,7 @@ def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now:
     `save_many` does, reviews kept.
     """
     # Most items have no finding rows: one Core look-up of which do, ORM rows only for those.
-    with_rows = [
-        item_id for chunk in items.chunks(sorted(results)) for item_id in _having_findings(session, chunk)
-    ]
-    existing = findings_by_item(session, with_rows)
+    existing = findings_by_item(session, _having_findings(session, sorted(results)))
     to_insert: list[dict[str, Any]] = []
     if existing:
         for row in session.exec(select(ItemRow).where(col(ItemRow.id).in_(list(existing)))).all():
@@ -90,10 +87,14 @@ _HAVING = (
 _INSERT = upserts(_FINDING, ["item_id", "claim_id"], "id")
 
 
-def _having_findings(session: Session, item_ids: Sequence[int]) -> list[int]:
-    return [
-        int(item_id) for item_id in session.connection().execute(_HAVING, {"b_ids": list(item_ids)}).scalars()
-    ]
+def _having_findings(session: Session, item_ids: list[int]) -> list[int]:
+    """The items of `item_ids` that have finding rows."""
+    having: list[int] = []
+    for chunk in items.chunks(item_ids):
+        having += [
+            int(item_id) for item_id in session.connection().execute(_HAVING, {"b_ids": chunk}).scalars()
+        ]
+    return having
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from pipeline.db.feeds import lock_feed
-from pipeline.db.models import FeedRow, ItemRow, for_session, row_id, table, upserts
+from pipeline.db.models import FeedRow, ItemRow, dialect_of, for_session, row_id, table, upserts
 from pipeline.db.rows import NewItem, StoredItem
 
 _ITEM = table("item")
@@ -40,7 +40,7 @@ def add_items(
     the ids of the URLs that were already stored, and the item_source rows. An original's
     story_id stays NULL (it is its own story); a syndicated copy's is its original's.
     """
-    if feed_id is None or session.get_bind().dialect.name == "postgresql":
+    if feed_id is None or dialect_of(session) == "postgresql":
         # PostgreSQL: the row lock that keeps two workers on one feed apart. SQLite: the one runner
         # already holds the database's write lock, so a known id needs no statement.
         feed_id = lock_feed(session, feed_name)

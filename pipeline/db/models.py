@@ -162,11 +162,14 @@ def table(name: str) -> Table:
     return metadata.tables[name]
 
 
+def dialect_of(session: Session) -> str:
+    """ "postgresql" or "sqlite": the two databases newswatch runs on."""
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
 def insert(session: Session, target: Table) -> postgresql.Insert | sqlite.Insert:
     """A dialect INSERT on `target`, so that statements can say ON CONFLICT DO NOTHING."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(target)
-    return sqlite.insert(target)
+    return postgresql.insert(target) if dialect_of(session) == "postgresql" else sqlite.insert(target)
 
 
 def upserts(
@@ -188,7 +191,7 @@ def upserts(
 
 def for_session(session: Session, statements: dict[str, _T]) -> _T:
     """The session's dialect's statement of `upserts`."""
-    return statements["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return statements[dialect_of(session)]
 
 
 def row_id(value: int | None) -> int:
