@@ -93,7 +93,7 @@ def _channel(channel: ET.Element) -> dict[str, Any]:
     first_item = next((n for n, child in enumerate(channel) if child.tag == "item"), len(channel))
     if len(titles) > 1 or (titles and list(channel).index(titles[0]) > first_item):
         raise _NotPlain("a channel title given twice or after the items")
-    feed = _titled(titles[0], guess=True) if titles else {}
+    feed = _detailed("title", titles[0], "text/plain", guess=True) if titles else {}
     link = None
     for child in channel:
         if child.tag == "link":
@@ -112,7 +112,7 @@ def _atom_feed(root: ET.Element) -> dict[str, Any]:
     titles = root.findall(f"{_ATOM}title")
     if len(titles) > 1 or len(root.findall(f"{_ATOM}id")) > 1:
         raise _NotPlain("a feed title or id given twice")
-    feed = _titled(titles[0], guess=False) if titles else {}
+    feed = _detailed("title", titles[0], "text/plain", guess=False) if titles else {}
     link = None
     for child in root.findall(f"{_ATOM}link"):
         link = _atom_link(child, link)
@@ -124,9 +124,10 @@ def _atom_feed(root: ET.Element) -> dict[str, Any]:
     return feed
 
 
-def _titled(element: ET.Element, *, guess: bool) -> dict[str, Any]:
-    value, kind = _content(element, "text/plain", guess=guess)
-    return {"title": value, "title_detail": {"type": kind}}
+def _detailed(key: str, element: ET.Element, default_type: str, *, guess: bool) -> dict[str, Any]:
+    """A text field and its `<key>_detail` type, as feedparser stores title, summary and description."""
+    value, kind = _content(element, default_type, guess=guess)
+    return {key: value, f"{key}_detail": {"type": kind}}
 
 
 def _rss_item(item: ET.Element) -> dict[str, Any]:
@@ -137,11 +138,9 @@ def _rss_item(item: ET.Element) -> dict[str, Any]:
     for child in _once(item, _RSS_IGNORED):
         tag = child.tag
         if tag == "title":
-            entry["title"], kind = _content(child, "text/plain", guess=True)
-            entry["title_detail"] = {"type": kind}
+            entry.update(_detailed("title", child, "text/plain", guess=True))
         elif tag == "description":
-            entry["summary"], kind = _content(child, "text/html", guess=True)
-            entry["summary_detail"] = {"type": kind}
+            entry.update(_detailed("summary", child, "text/html", guess=True))
         elif tag == _CONTENT_ENCODED:
             value, kind = _content(child, "text/html", guess=True)
             entry["content"] = [{"type": kind, "value": value}]
@@ -168,11 +167,9 @@ def _atom_entry(element: ET.Element) -> dict[str, Any]:
     for child in _once(element, _ATOM_IGNORED, _ATOM_PEOPLE, repeatable=f"{_ATOM}link"):
         tag = child.tag
         if tag == f"{_ATOM}title":
-            entry["title"], kind = _content(child, "text/plain", guess=False)
-            entry["title_detail"] = {"type": kind}
+            entry.update(_detailed("title", child, "text/plain", guess=False))
         elif tag == f"{_ATOM}summary":
-            entry["summary"], kind = _content(child, "text/plain", guess=False)
-            entry["summary_detail"] = {"type": kind}
+            entry.update(_detailed("summary", child, "text/plain", guess=False))
         elif tag == f"{_ATOM}content":
             if _attr(child, "src") is not None:
                 raise _NotPlain("out-of-line content")

@@ -154,7 +154,6 @@ def _link(rng: random.Random, n: int) -> str:
 
 
 def _rss_item(rng: random.Random, n: int, rough: bool) -> str:
-    parts: list[str] = []
     when = WHEN.replace(hour=rng.randrange(24), minute=rng.randrange(60))
     choices: list[Callable[[], str]] = [
         lambda: f"<title>{_text(rng, rough=rough)}</title>",
@@ -176,28 +175,17 @@ def _rss_item(rng: random.Random, n: int, rough: bool) -> str:
         lambda: f'<enclosure url="https://news.example/{n}.mp3" length="1" type="audio/mpeg"/>',
         lambda: f"<author>{escape(_words(rng, 1, 2))}</author>",
     ]
-    for make in choices:
-        if rng.random() < 0.75:
-            parts.append(make())
-    rare = rng.randrange(14) if rough else 99
-    if rare == 0:
-        parts.append(f"<title>{_text(rng, rough=rough)}</title>")  # given twice
-    elif rare == 1:
-        parts.append("<dc:date>2026-01-05T10:00:00Z</dc:date>")
-    elif rare == 2:
-        parts.append(f'<atom:link rel="alternate" href="https://other.example/{n}"/>')
-    elif rare == 3:
-        parts.append(
-            '<media:content url="https://x.example/i.jpg"><media:title>t</media:title></media:content>'
-        )
-    elif rare == 4:
-        parts.append("<description></description>")
-    rng.shuffle(parts)
-    return f"<item>{''.join(parts)}</item>"
+    rough_ones: list[Callable[[], str]] = [
+        lambda: f"<title>{_text(rng, rough=rough)}</title>",  # given twice
+        lambda: "<dc:date>2026-01-05T10:00:00Z</dc:date>",
+        lambda: f'<atom:link rel="alternate" href="https://other.example/{n}"/>',
+        lambda: '<media:content url="https://x.example/i.jpg"><media:title>t</media:title></media:content>',
+        lambda: "<description></description>",
+    ]
+    return _element(rng, "item", choices, rough_ones if rough else [], odds=14)
 
 
 def _atom_entry(rng: random.Random, n: int, rough: bool) -> str:
-    parts: list[str] = []
     when = WHEN.replace(hour=rng.randrange(24), minute=rng.randrange(60))
     kinds = ['type="text"', 'type="html"', "", 'type="HTML"', 'type="xhtml"', 'type="application/json"']
     kinds = kinds if rough else kinds[:4]
@@ -220,18 +208,28 @@ def _atom_entry(rng: random.Random, n: int, rough: bool) -> str:
         lambda: f"<author><name>{escape(_words(rng, 1, 2))}</name></author>",
         lambda: f'<category term="{escape(_words(rng, 1, 1))}"/>',
     ]
-    for make in choices:
-        if rng.random() < 0.75:
-            parts.append(make())
-    rare = rng.randrange(12) if rough else 99
-    if rare == 0:
-        parts.append(f'<content src="https://news.example/{n}.html"/>')
-    elif rare == 1:
-        parts.append("<source><title>Elsewhere</title><id>x</id></source>")
-    elif rare == 2:
-        parts.append("<summary>second summary</summary>")
+    rough_ones: list[Callable[[], str]] = [
+        lambda: f'<content src="https://news.example/{n}.html"/>',
+        lambda: "<source><title>Elsewhere</title><id>x</id></source>",
+        lambda: "<summary>second summary</summary>",
+    ]
+    return _element(rng, "entry", choices, rough_ones if rough else [], odds=12)
+
+
+def _element(
+    rng: random.Random,
+    tag: str,
+    choices: list[Callable[[], str]],
+    rough_ones: list[Callable[[], str]],
+    odds: int,
+) -> str:
+    """`tag` holding 3 in 4 of `choices` and, one time in `odds` each, one of `rough_ones`, in a random order."""
+    parts = [make() for make in choices if rng.random() < 0.75]
+    rare = rng.randrange(odds) if rough_ones else odds
+    if rare < len(rough_ones):
+        parts.append(rough_ones[rare]())
     rng.shuffle(parts)
-    return f"<entry>{''.join(parts)}</entry>"
+    return f"<{tag}>{''.join(parts)}</{tag}>"
 
 
 def generated(rng: random.Random) -> bytes:
