@@ -41,7 +41,7 @@ from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import (
     Tokens,
     light_texts,
-    light_words,
+    light_words_of,
     normalise,
     split_sentences,
     tokenise_many,
@@ -74,7 +74,7 @@ def _gate(matcher: Matcher, sentences: list[list[str]]) -> ItemWords:
 
 def _may_speak(item: ItemText, matcher: Matcher) -> bool:
     """Whether any sentence of the item could name a baseline place or the topic of a placeless claim."""
-    return _gate(matcher, [light_words(text) for text in light_texts(_sentences(item))]).may_speak
+    return _gate(matcher, light_words_of(light_texts(_sentences(item)))).may_speak
 
 
 def _view(
@@ -225,7 +225,7 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
             return []
     sentences = _sentences(item)
     lights = light_texts(sentences)
-    words = [light_words(text) for text in lights]
+    words = light_words_of(lights)
     gate = _gate(matcher, words)
     if not gate.may_speak:
         return []  # no place and no claim's topic anywhere: most items of most feeds

@@ -1,8 +1,10 @@
 """Which sentences of an item are worth tokenising: a per-word test, remembered, run before any sentence work.
 
-A sentence can only give a reading when one of its words could start a place hit, opens the topic
-of a claim tied to no place, or (once a place was named earlier in the item) refers back to one
-("the city", "село", "it"). `WordGate` classifies each distinct light word once against the
+A sentence can only give a reading when one of its words could start a place hit, it holds a word
+that is a key word of each topic group one claim tied to no place needs ("trained", "troops",
+"Europe"; a phrase's key is its longest exact word, which it cannot be found without),
+or (once a place was named earlier in the item) one of its words refers back to a place ("the
+city", "село", "it"). `WordGate` classifies each distinct light word once against the
 compiled baseline and remembers the answer: news repeats its words, so after a few items almost
 every word is a dictionary look-up. `ItemWords` holds an item's words of each kind, so that the
 test of one sentence is a set operation in C, not a loop over its tokens.
@@ -18,39 +20,44 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.analysis.places import PlaceIndex
-from pipeline.analysis.text import word_key
+from pipeline.analysis.text import KeyWords, word_key
 
 PLACE, TOPIC, REFER = 1, 2, 4
 _CACHE = 1 << 17  # distinct words remembered per gate; cleared when full (a long-running service)
 
+# per placeless claim, the item's key words of each topic group it needs in one sentence
+Needs = tuple[tuple[frozenset[str], ...], ...]
+
 
 @dataclass(frozen=True, slots=True)
 class ItemWords:
-    """An item's distinct words that could start a place, open a placeless topic, or refer back."""
+    """An item's distinct words that could start a place, are key words of a placeless claim's topics, or refer back."""
 
     place: frozenset[str]
-    topic: frozenset[str]
+    needs: Needs  # only the claims whose every group has a key word somewhere in the item
     refer: frozenset[str]
     open: bool = False  # every sentence passes (the gate switched off)
 
     @property
     def may_speak(self) -> bool:
-        """Whether any sentence could be read: a word that could start a place or a placeless topic."""
-        return self.open or bool(self.place or self.topic)
+        """Whether any sentence could be read: a word that could start a place, or every group of a topic."""
+        return self.open or bool(self.place or self.needs)
 
     def sentence(self, words: Sequence[str], named: bool) -> int:
         """The kinds of word in one sentence's light words (`named`: a place was named before it)."""
         if self.open:
             return PLACE | TOPIC | REFER
         kinds = PLACE if self.place and not self.place.isdisjoint(words) else 0
-        if self.topic and not self.topic.isdisjoint(words):
-            kinds |= TOPIC
+        for groups in self.needs:
+            if all(not group.isdisjoint(words) for group in groups):
+                kinds |= TOPIC
+                break
         if named and self.refer and not self.refer.isdisjoint(words):
             kinds |= REFER
         return kinds
 
 
-OPEN = ItemWords(frozenset(), frozenset(), frozenset(), open=True)
+OPEN = ItemWords(frozenset(), (), frozenset(), open=True)
 
 
 class WordGate:
@@ -60,46 +67,50 @@ class WordGate:
         self,
         places: PlaceIndex,
         known_words: frozenset[str],
-        topic_words: frozenset[str],
-        topic_stems: dict[str, tuple[str, ...]],
+        topics: Sequence[Sequence[KeyWords]],
         refer_words: frozenset[str],
     ) -> None:
         self._places = places
         self._known = known_words
-        self._topic_words = topic_words
-        self._topic_stems = topic_stems
         self._refer = refer_words
-        # every word classified so far, and those of each kind: an item's words are then found by
-        # set operations in C, with only its new words classified in Python
+        # each placeless claim's needed groups, as indexes into one flat list of the groups' key words
+        self._groups = [keys for need in topics for keys in need]
+        self._needs: list[range] = []
+        for need in topics:
+            start = sum(len(r) for r in self._needs)
+            self._needs.append(range(start, start + len(need)))
+        # every word classified so far, and those of each kind and topic group: an item's words are
+        # then found by set operations in C, with only its new words classified in Python
         self._seen: set[str] = set()
-        self._of_kind: dict[int, set[str]] = {PLACE: set(), TOPIC: set(), REFER: set()}
+        self._of_kind: dict[int, set[str]] = {PLACE: set(), REFER: set()}
+        self._of_group: list[set[str]] = [set() for _ in self._groups]
 
     def item(self, sentences: Iterable[Sequence[str]]) -> ItemWords:
         """The item's words of each kind, from the light words of its sentences."""
         distinct = set().union(*sentences)
-        seen, of_kind = self._seen, self._of_kind
-        if len(seen) + len(distinct) > _CACHE:  # a long-running service meets new words forever
+        if len(self._seen) + len(distinct) > _CACHE:  # a long-running service meets new words forever
             # fresh sets, never cleared ones: a caller reading the old sets still sees them whole
-            seen, of_kind = set(), {PLACE: set(), TOPIC: set(), REFER: set()}
-            self._seen, self._of_kind = seen, of_kind
+            self._seen = set()
+            self._of_kind = {PLACE: set(), REFER: set()}
+            self._of_group = [set() for _ in self._groups]
+        seen, of_kind, of_group = self._seen, self._of_kind, self._of_group
         new = distinct - seen
         for word in new:  # its kinds first, then seen: a word seen always has its kinds recorded
-            kinds = self._classify(word)
-            for kind, kind_words in of_kind.items():
-                if kinds & kind:
-                    kind_words.add(word)
+            self._classify(word, of_kind, of_group)
         seen |= new
-        return ItemWords(
-            frozenset(distinct & of_kind[PLACE]),
-            frozenset(distinct & of_kind[TOPIC]),
-            frozenset(distinct & of_kind[REFER]),
+        in_item = [distinct & words for words in of_group]
+        needs = tuple(
+            tuple(frozenset(in_item[n]) for n in need)
+            for need in self._needs
+            if all(in_item[n] for n in need)
         )
+        return ItemWords(frozenset(distinct & of_kind[PLACE]), needs, frozenset(distinct & of_kind[REFER]))
 
-    def _classify(self, word: str) -> int:
-        kinds = PLACE if self._places.may_name(((word, word_key(word)),), self._known) else 0
-        stems = self._topic_stems.get(word[:3], ())
-        if word in self._topic_words or any(word.startswith(stem) for stem in stems):
-            kinds |= TOPIC
+    def _classify(self, word: str, of_kind: dict[int, set[str]], of_group: list[set[str]]) -> None:
+        if self._places.may_name(((word, word_key(word)),), self._known):
+            of_kind[PLACE].add(word)
         if word in self._refer:
-            kinds |= REFER
-        return kinds
+            of_kind[REFER].add(word)
+        for keys, words in zip(self._groups, of_group, strict=True):
+            if keys.covers(word):
+                words.add(word)

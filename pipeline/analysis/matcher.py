@@ -20,7 +20,7 @@ from typing import Any
 from pipeline.analysis.gate import WordGate
 from pipeline.analysis.places import Coreference, PlaceIndex
 from pipeline.analysis.relation import ClaimSpec
-from pipeline.analysis.text import Lexicon, normalise
+from pipeline.analysis.text import KeyWords, Lexicon, normalise
 from pipeline.baseline import Baseline
 from pipeline.config import AnalysisSettings
 
@@ -120,20 +120,19 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         ((p.id, p.aliases, p.lookalikes) for p in baseline.places), min_score=settings.place_min_score
     )
     as_of = datetime.combine(baseline.as_of, time.max, tzinfo=UTC)
-    first_groups, topic_lexicon = Lexicon(), Lexicon()
+    topic_lexicon = Lexicon()
     topic_needs = []
     for claim in baseline.claims:
         # a claim tied to places needs one of them named, and a place gates the sentence on its own
         if not claim.topic or claim.places or claim.near:
             continue
-        first_groups.add("topic", claim.topic[0])  # needed by every claim: it gates words and items
         # a topic claim is read only with every group in the sentence (stance.topic_position); a
         # forecast also with its first alone (an event begun, a decision that settles it)
         needed = 1 if claim.kind == "forecast" else len(claim.topic)
         for group in range(needed):
             topic_lexicon.add(f"{claim.id}:{group}", claim.topic[group])
         topic_needs.append(frozenset(f"{claim.id}:{group}" for group in range(needed)))
-    topic_words, topic_stems = first_groups.first_words()
+    keys = topic_lexicon.key_words()  # the words each group is found by: the gate's test
     known_words = frozenset(lexicon.words)
     pronouns = frozenset(normalise(w) for w in _phrases(control.get("pronoun", {})))
     return Matcher(
@@ -151,5 +150,10 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         coreference=coreference,
         possessed=possessed,
         pronouns=pronouns,
-        gate=WordGate(places, known_words, topic_words, topic_stems, coreference.last_words | pronouns),
+        gate=WordGate(
+            places,
+            known_words,
+            [[keys.get(label, KeyWords((), ())) for label in sorted(need)] for need in topic_needs],
+            coreference.last_words | pronouns,
+        ),
     )

@@ -157,6 +157,22 @@ def light_words(light_text: str) -> list[str]:
     return _WORD.findall(light_text)
 
 
+# every ASCII character that is not a word character (`\w`) becomes a space, the line break stays
+_ASCII_GAPS = str.maketrans(
+    {chr(c): " " for c in range(128) if not _WORD.fullmatch(chr(c)) and chr(c) != "\n"}
+)
+
+
+def light_words_of(light_texts: Sequence[str]) -> list[list[str]]:
+    """The `light_words` of each light text; ASCII ones (most news) in one translate-and-split pass."""
+    joined = "\n".join(light_texts)
+    if joined.isascii():  # `\w+` over ASCII is the runs between gaps: str.split in C, no regex walk
+        lines = joined.translate(_ASCII_GAPS).split("\n")
+        if len(lines) == len(light_texts):
+            return [line.split() for line in lines]
+    return [_WORD.findall(text) for text in light_texts]
+
+
 def tokens_of(sentence: str, light_text: str, words: list[str] | None = None) -> Tokens:
     """The tokens of one sentence from its light text (`light_texts`) and, if known, its `light_words`."""
     sentence = sentence.replace("\n", " ")
@@ -304,6 +320,31 @@ def _word_matches(word: _Word, token: str) -> bool:
     return token.startswith(word.text) if word.stem else token == word.text
 
 
+class KeyWords:
+    """Words a set of phrases is found by: exact words, and stems (a word covers one when it starts with it)."""
+
+    __slots__ = ("_by_prefix", "_exact", "_short")
+
+    def __init__(self, exact: Iterable[str], stems: Iterable[str]) -> None:
+        self._exact = frozenset(exact)
+        by_prefix: dict[str, set[str]] = {}
+        short: list[str] = []
+        for stem in stems:
+            if len(stem) >= 3:
+                by_prefix.setdefault(stem[:3], set()).add(stem)
+            else:
+                short.append(stem)
+        self._by_prefix = {prefix: tuple(sorted(group)) for prefix, group in by_prefix.items()}
+        self._short = tuple(sorted(short))
+
+    def covers(self, word: str) -> bool:
+        """Whether a light word could be the key word of one of the phrases."""
+        if word in self._exact:
+            return True
+        stems = self._by_prefix.get(word[:3], ()) + self._short
+        return any(word.startswith(stem) for stem in stems)
+
+
 _Candidates = list[tuple[tuple[_Word, ...], str, str]]
 # what a token may start: its one-word phrases (label, phrase), whether longer phrases must be checked
 # (the one-word phrases are then kept once per label), and the candidate lists to check, in order
@@ -360,6 +401,31 @@ class Lexicon:
         for stem in self._stems:
             stems.setdefault(stem[:3], set()).add(stem)
         return frozenset(self._first_words), {k: tuple(v) for k, v in stems.items()}
+
+    def key_words(self) -> dict[str, KeyWords]:
+        """Per label, one word of each phrase that it cannot match without (its longest exact word).
+
+        A sentence holding none of a label's key words has no hit of that label: a test on words
+        that is tighter than the first word ("line of defence" needs "defence", not just "line").
+        """
+        exact: dict[str, set[str]] = {}
+        stems: dict[str, set[str]] = {}
+        entries = [
+            entry for group in (self._exact, self._stems) for listed in group.values() for entry in listed
+        ]
+        entries += [
+            ((_Word(word, False),), label, phrase)
+            for word, singles in self._single.items()
+            for label, phrase in singles
+        ]
+        for words, label, _ in entries:
+            plain = [word for word in words if not word.stem]
+            key = max(plain or words, key=lambda word: len(word.text))  # the first of the longest
+            (stems if key.stem else exact).setdefault(label, set()).add(key.text)
+        return {
+            label: KeyWords(exact.get(label, ()), stems.get(label, ()))
+            for label in exact.keys() | stems.keys()
+        }
 
     def find(self, tokens: Sequence[str]) -> list[Hit]:
         """Every phrase occurrence; at one position only the longest phrase per label is kept."""

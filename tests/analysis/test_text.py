@@ -3,9 +3,20 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from pipeline.analysis.text import Lexicon, fold, normalise, split_sentences, tokenise
+from pipeline.analysis.text import (
+    Lexicon,
+    fold,
+    light_texts,
+    light_words,
+    light_words_of,
+    normalise,
+    split_sentences,
+    tokenise,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +80,33 @@ def test_lexicon_stems_phrases_and_longest_match() -> None:
     lexicon.add("uk", ["захопи*"])
     hits = lexicon.find(tokenise("Russia took control after capturing it; росіяни захопили").light)
     assert [(h.label, h.start, h.end) for h in hits] == [("gain", 1, 3), ("gain", 4, 5), ("uk", 7, 8)]
+
+
+def test_light_words_of_gives_the_words_of_each_light_text_ascii_or_not() -> None:
+    # every ASCII character, word characters and gaps, in runs of any length: the translate-and-split
+    # path must cut exactly where `\w+` does; Cyrillic and accented texts take the regex path
+    rng = random.Random(4)
+    alphabet = [chr(c) for c in range(1, 128) if chr(c) != "\n"] + ["a", "b", "z", "0", "_", " "] * 8
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(400)]
+    lights = [*light_texts(texts), "росіяни захопили бахмут", "über-straße, ok", ""]
+    assert light_words_of(lights) == [light_words(text) for text in lights]
+    assert light_words_of(["Fighting in Bakhmut", "Бої за Бахмут"]) == [
+        ["Fighting", "in", "Bakhmut"],
+        ["Бої", "за", "Бахмут"],
+    ]
+
+
+def test_key_words_name_a_word_no_phrase_of_the_label_matches_without() -> None:
+    lexicon = Lexicon()
+    lexicon.add("lines", ["line of defence", "main line", "trench*", "anti-tank ditch*", "окоп*"])
+    keys = lexicon.key_words()["lines"]
+    # the longest exact word of each phrase, else its longest stem: "line" alone is nobody's key
+    assert [keys.covers(w) for w in ("defence", "main", "trenches", "anti", "окопи")] == [True] * 5
+    assert not keys.covers("line")
+    assert not keys.covers("ditches"), "anti-tank ditch* is found by its first longest exact word, 'anti'"
+    rng = random.Random(9)
+    words = ["line", "of", "defence", "main", "trench", "trenches", "anti", "tank", "ditch", "the", "окопи"]
+    for _ in range(2000):  # a hit of the label always holds one of its key words
+        tokens = [rng.choice(words) for _ in range(rng.randint(1, 6))]
+        if lexicon.find(tokens):
+            assert any(keys.covers(token) for token in tokens), tokens
