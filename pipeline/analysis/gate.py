@@ -82,7 +82,7 @@ class WordGate:
         # every word classified so far, and those of each kind and topic group: an item's words are
         # then found by set operations in C, with only its new words classified in Python
         self._seen: set[str] = set()
-        self._of_kind: dict[int, set[str]] = {PLACE: set(), REFER: set()}
+        self._of_kind: dict[int, set[str]] = {PLACE: set(), TOPIC: set(), REFER: set()}
         self._of_group: list[set[str]] = [set() for _ in self._groups]
 
     def item(self, sentences: Iterable[Sequence[str]]) -> ItemWords:
@@ -91,19 +91,22 @@ class WordGate:
         if len(self._seen) + len(distinct) > _CACHE:  # a long-running service meets new words forever
             # fresh sets, never cleared ones: a caller reading the old sets still sees them whole
             self._seen = set()
-            self._of_kind = {PLACE: set(), REFER: set()}
+            self._of_kind = {PLACE: set(), TOPIC: set(), REFER: set()}
             self._of_group = [set() for _ in self._groups]
         seen, of_kind, of_group = self._seen, self._of_kind, self._of_group
         new = distinct - seen
         for word in new:  # its kinds first, then seen: a word seen always has its kinds recorded
             self._classify(word, of_kind, of_group)
         seen |= new
-        in_item = [distinct & words for words in of_group]
-        needs = tuple(
-            tuple(frozenset(in_item[n]) for n in need)
-            for need in self._needs
-            if all(in_item[n] for n in need)
-        )
+        needs: Needs = ()
+        keyed = distinct & of_kind[TOPIC]  # most items hold no key word of any group: one intersection
+        if keyed:
+            in_item = [keyed & words for words in of_group]
+            needs = tuple(
+                tuple(frozenset(in_item[n]) for n in need)
+                for need in self._needs
+                if all(in_item[n] for n in need)
+            )
         return ItemWords(frozenset(distinct & of_kind[PLACE]), needs, frozenset(distinct & of_kind[REFER]))
 
     def _classify(self, word: str, of_kind: dict[int, set[str]], of_group: list[set[str]]) -> None:
@@ -114,3 +117,4 @@ class WordGate:
         for keys, words in zip(self._groups, of_group, strict=True):
             if keys.covers(word):
                 words.add(word)
+                of_kind[TOPIC].add(word)

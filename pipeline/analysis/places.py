@@ -227,18 +227,26 @@ class PlaceIndex:
         return hits
 
     def may_name(self, words: Iterable[tuple[str, str]], skip_fuzzy: frozenset[str] = frozenset()) -> bool:
-        """Whether any of these (light, key) words could start a place hit in `find`: a cheap superset test.
+        """Whether any of these (light, key) words could start a place hit in `find`: a cheap superset test."""
+        return any(self._may_start(light, key, skip_fuzzy) for light, key in words)
 
-        A word can only start an exact hit when it is an alias's first word with a case ending
-        (what `_exact` tries first), and a fuzzy one when the (cached) fuzzy look-up finds an alias
-        or look-alike for it, as in `find`.
+    def _may_start(self, light: str, key: str, skip_fuzzy: frozenset[str]) -> bool:
+        """Whether `find` could give a hit that counts (score > 0) starting at this one word.
+
+        Mirrors `find`: the first stem with entries decides an exact hit. Names of one word there give
+        their first entry (an alias before a look-alike), so a look-alike's own spelling ("Bakhmach")
+        never counts; a longer name may follow, or not, so it may. With no stem, the (cached) fuzzy
+        look-up decides, and a look-alike found there (score 0) does not count either.
         """
-        prefixes, fuzzy_word = self._prefixes, self._fuzzy_word
-        for light, key in words:
-            if key[:_MIN_STEM] in prefixes and _strip(key, self._first) is not None:
-                return True
-            if len(key) >= _FUZZY_MIN_LEN and light not in skip_fuzzy and fuzzy_word(key, light.isascii()):
-                return True
+        if key[:_MIN_STEM] in self._prefixes:
+            for cut in range(0, min(_MAX_ENDING, len(key) - _MIN_STEM) + 1):
+                stem, ending = (key[:-cut], key[-cut:]) if cut else (key, "")
+                entries = self._first.get(stem) if ending in _ENDINGS else None
+                if entries:
+                    return any(entry.words for entry in entries) or not entries[0].negative
+        if len(key) >= _FUZZY_MIN_LEN and light not in skip_fuzzy:
+            match = self._fuzzy_word(key, light.isascii())
+            return match is not None and match[1] > 0
         return False
 
     def _exact(self, keys: Sequence[str], i: int) -> PlaceHit | None:

@@ -152,3 +152,13 @@ def test_the_gate_renews_its_word_sets_when_full_and_still_knows_every_word(
         analyse(ItemText(f"Weather {n}", f"Sunny spells number{n} and light winds{n}.", PUBLISHED), fresh)
     assert analyse(report, fresh) == first == analyse(report, matcher)
     assert len(fresh.gate._seen) <= 8 + 12, "renewed, not grown: at most one item's words past the limit"
+
+
+def test_a_look_alike_alone_lets_no_sentence_through_and_its_place_does(matcher: Matcher) -> None:
+    # Bakhmach is Bakhmut's look-alike: its hit never counts, so its sentence is not worth tokenising
+    lookalike = ItemText("Shelling", "Shelling hit Bakhmach overnight, officials said.", PUBLISHED)
+    place = ItemText("Shelling", "Shelling hit Bakhmut overnight, officials said.", PUBLISHED)
+    assert not claims._may_speak(lookalike, matcher)
+    assert claims._may_speak(place, matcher)
+    assert not matcher.places.may_name([("bakhmach", text.word_key("bakhmach"))])
+    assert matcher.places.may_name([("bakhmuti", text.word_key("bakhmuti"))]), "an inflected alias counts"

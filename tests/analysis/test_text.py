@@ -110,3 +110,28 @@ def test_key_words_name_a_word_no_phrase_of_the_label_matches_without() -> None:
         tokens = [rng.choice(words) for _ in range(rng.randint(1, 6))]
         if lexicon.find(tokens):
             assert any(keys.covers(token) for token in tokens), tokens
+
+
+def test_split_sentences_cuts_one_line_texts_as_it_cuts_them_with_a_line_break_after() -> None:
+    # a text with no line break is searched with the end-mark pattern alone; a final line break
+    # sends the same text through the full pattern, which must cut it at the same places
+    rng = random.Random(2)
+    pieces = [
+        "Mr.",
+        "Smith",
+        "said.",
+        "U.S.",
+        "troops",
+        "e.g.",
+        "3.5",
+        "km!",
+        '"Go."',
+        "Then?",
+        "a.",
+        "b",
+        "…",
+        "x",
+    ]
+    for _ in range(500):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        assert split_sentences(text) == split_sentences(text + "\n"), text
