@@ -84,7 +84,7 @@ def _view(
     if kinds & PLACE:
         places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
     if not places and kinds & REFER:  # "Russian forces took the city": the one city named earlier
-        places = matcher.coreference.find(tokens, named)
+        places = matcher.coreference.find(tokens.light, named)
     # "Ukrainian troops still hold it": a pronoun may stand for a place named earlier in the item
     pronoun = not places and bool(named) and not matcher.pronouns.isdisjoint(tokens.light)
     if not places and not pronoun and not topical:
@@ -142,9 +142,19 @@ def _view(
 
 
 def _placeless_topic(words: Sequence[str], matcher: Matcher) -> bool:
-    """Whether the sentence (its light words) holds every topic group a claim tied to no place needs to be read."""
-    found = {hit.label for hit in matcher.topic_phrases.find(words)}
+    """Whether the sentence (its light words) holds every topic group a claim tied to no place needs to be read.
+
+    A topic word inside a false friend ("offensive remarks") does not count: `_view` masks it too.
+    """
+    hits = matcher.topic_phrases.find(words)
+    masked = {n for hit in hits if hit.label == "ignore" for n in range(hit.start, hit.end)}
+    found = {hit.label for hit in hits if hit.start not in masked}
     return any(needs <= found for needs in matcher.topic_needs)
+
+
+def _may_refer(words: Sequence[str], matcher: Matcher, named: list[str]) -> bool:
+    """Whether a sentence naming no place can stand for one named before: a kind phrase that resolves, a pronoun."""
+    return bool(matcher.coreference.find(words, named)) or not matcher.pronouns.isdisjoint(words)
 
 
 def _placed(events: list[Cue], mods: dict[str, list[Cue]], places: list[PlaceHit]) -> list[Cue]:
@@ -236,6 +246,8 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         topical = bool(kinds & TOPIC) and _placeless_topic(words[index], matcher)
         if not kinds & (PLACE | REFER) and not topical:
             continue  # no word that could start a place or a reference, no whole topic: not even tokenised
+        if not kinds & PLACE and not topical and not _may_refer(words[index], matcher, named):
+            continue  # "city" but no "the city" that resolves, and no pronoun: `_view` would find no place
         tokens = tokens_of(sentence, lights[index], words[index])
         view = _view(index, sentence, tokens, matcher, named, kinds, topical)
         if view is None:

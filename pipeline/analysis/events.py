@@ -60,7 +60,7 @@ def holding_city(
     clauses = tokens.clauses
     holds = {e.start for e in events if e.value == "hold"}
     found = []
-    for hit in coreference.find(tokens, [h.place_id for h in places]):
+    for hit in coreference.find(tokens.light, [h.place_id for h in places]):
         before = [h for h in places if h.end <= hit.start]
         if not before or not ({hit.end, hit.end + 1} & holds):
             continue

@@ -42,7 +42,8 @@ class Matcher:
     as_of: datetime  # end of the as_of day, UTC
     # every topic group of the claims tied to no place (in a sentence naming no place only those
     # can be relevant: `_relevant`), whole phrases labelled "<claim>:<group>" ("fighting vehicles" is
-    # no topic in "fighting continued"), and the labels each claim needs in one sentence to be read there
+    # no topic in "fighting continued"), with the "ignore" phrases that mask them as in a view, and
+    # the labels each claim needs in one sentence to be read there
     topic_phrases: Lexicon
     topic_needs: tuple[frozenset[str], ...]
     coreference: Coreference  # "the city", "село": a place named earlier in the item
@@ -120,7 +121,9 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
         ((p.id, p.aliases, p.lookalikes) for p in baseline.places), min_score=settings.place_min_score
     )
     as_of = datetime.combine(baseline.as_of, time.max, tzinfo=UTC)
+    # with the false friends ("offensive remarks"), whose words are no topic in a view either
     topic_lexicon = Lexicon()
+    topic_lexicon.add("ignore", _phrases(cues["ignore"]) + _phrases(control.get("ignore", {})))
     topic_needs = []
     for claim in baseline.claims:
         # a claim tied to places needs one of them named, and a place gates the sentence on its own

@@ -323,12 +323,12 @@ class Coreference:
         )
         self.kinds = kinds  # place id → kind
 
-    def find(self, tokens: Tokens, named: Sequence[str]) -> list[PlaceHit]:
-        """Hits for kind words that resolve to exactly one earlier place in `named` (place ids, in order)."""
-        if not named or self.first_words.isdisjoint(tokens.light):
+    def find(self, light: Sequence[str], named: Sequence[str]) -> list[PlaceHit]:
+        """Hits for kind words (in a sentence's light tokens) that resolve to exactly one earlier place in `named`."""
+        if not named or self.first_words.isdisjoint(light):
             return []
         hits = []
-        for hit in self._lexicon.find(tokens.light):
+        for hit in self._lexicon.find(light):
             place_id = self._referent(hit.label, named)
             if place_id is not None:
                 hits.append(PlaceHit(place_id, hit.start, hit.end, 0.9, "coreference"))

@@ -137,6 +137,31 @@ def test_only_sentences_with_a_place_a_topic_or_a_reference_word_are_tokenised(
     assert tokenised == ["Russian forces shelled Bakhmut overnight.", "The city is burning."]
 
 
+def test_a_false_friend_of_a_topic_and_a_kind_word_that_refers_to_nothing_are_not_tokenised(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokenised: list[str] = []
+    real = text.tokens_of
+
+    def spy(sentence: str, *rest: object) -> object:
+        tokenised.append(sentence)
+        return real(sentence, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(claims, "tokens_of", spy)
+    # "offensive" is the topic of russian-offensive-expected, "offensive remarks" a false friend;
+    # "city" alone is no "the city", so after Bakhmut it stands for no place
+    body = (
+        "Wagner fighters captured Bakhmut. The minister made offensive remarks. Prices in city shops rose."
+        " The city is burning. A new offensive has begun."
+    )
+    analyse(ItemText("Overnight", body, PUBLISHED), matcher)
+    assert tokenised == [
+        "Wagner fighters captured Bakhmut.",
+        "The city is burning.",
+        "A new offensive has begun.",
+    ]
+
+
 def test_the_gate_renews_its_word_sets_when_full_and_still_knows_every_word(
     matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
