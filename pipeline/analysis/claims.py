@@ -44,6 +44,7 @@ from pipeline.analysis.text import (
     light_words_of,
     normalise,
     split_sentences,
+    text_words,
     tokenise_many,
     tokens_of,
     with_surface,
@@ -53,6 +54,7 @@ from pipeline.records import Finding, ItemText, PlaceMention, Relation
 
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+)(?![\w])")
 # a match score ("3-0", "2:1") starting or ending at a number; "50-70 a day" stays a range
+_DIGIT = re.compile(r"\d")
 _SCORE = re.compile(r"\d[-\u2013]\d(?!\d)|\d{1,2}:\d{1,2}(?!\d)")
 _SCORE_END = re.compile(r"(?<!\d)(?:\d[-\u2013]\d|\d{1,2}:\d{1,2})$")
 
@@ -62,19 +64,22 @@ def _sentences(item: ItemText) -> list[str]:
     return sentences + split_sentences(item.body or "")
 
 
-def _gate(matcher: Matcher, sentences: list[list[str]]) -> ItemWords:
+def _gate(matcher: Matcher, item: ItemText, sentences: list[list[str]] | None = None) -> ItemWords:
     """The item's words that could start a place, a placeless claim's topic or a reference back.
 
     `_view` drops every sentence with none of them (coreference and pronouns need a place named
     before, and a claim tied to places needs one named), so an item with none has no reading and
-    a sentence with none is never tokenised.
+    a sentence with none is never tokenised. From the light words of its sentences, or else of
+    its whole text in one pass (which hold the same words: `text.text_words`).
     """
+    if sentences is None:
+        sentences = [text_words(f"{item.title}\n{item.body or ''}")]
     return matcher.gate.item(sentences)
 
 
 def _may_speak(item: ItemText, matcher: Matcher) -> bool:
     """Whether any sentence of the item could name a baseline place or the topic of a placeless claim."""
-    return _gate(matcher, light_words_of(light_texts(_sentences(item)))).may_speak
+    return _gate(matcher, item).may_speak
 
 
 def _view(
@@ -186,6 +191,8 @@ def _roles(actors: list[Cue], mods: dict[str, list[Cue]], tokens: Tokens) -> lis
 
 
 def _numbers(sentence: str, tokens: Tokens) -> list[Cue]:
+    if sentence.isascii() and _DIGIT.search(sentence) is None:
+        return []  # most sentences: no digit to read, and normalising ASCII makes none
     light = normalise(sentence)
     numbers = []
     for match in _NUMBER.finditer(light):
@@ -233,12 +240,18 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         published = item.published if item.published.tzinfo else item.published.replace(tzinfo=UTC)
         if published <= matcher.as_of:
             return []
+    gate = None
+    if item.title.isascii() and (item.body or "").isascii():  # its words in one cheap pass, before any cut
+        gate = _gate(matcher, item)
+        if not gate.may_speak:
+            return []  # no place and no claim's topic anywhere: most items of most feeds
     sentences = _sentences(item)
     lights = light_texts(sentences)
     words = light_words_of(lights)
-    gate = _gate(matcher, words)
-    if not gate.may_speak:
-        return []  # no place and no claim's topic anywhere: most items of most feeds
+    if gate is None:
+        gate = _gate(matcher, item, words)
+        if not gate.may_speak:
+            return []
     readings = []
     named: list[str] = []  # places named so far, for "the city" / "місто" in later sentences
     for index, sentence in enumerate(sentences):
@@ -282,6 +295,8 @@ def analyse(item: ItemText, matcher: Matcher) -> list[Finding]:
         current = best.get(spec.id)
         if current is None or _rank(reading) > _rank(current[0]):
             best[spec.id] = (reading, view)
+    if not best:
+        return []
     order = {spec.id: n for n, spec in enumerate(matcher.claims)}
     return [
         Finding(claim_id, reading.relation, reading.places, view.text, reading.score, reading.reasons)

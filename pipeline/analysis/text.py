@@ -163,6 +163,16 @@ _ASCII_GAPS = str.maketrans(
 )
 
 
+def text_words(text: str) -> list[str]:
+    """The light words of a whole text in one pass: every word of its sentences, however they are cut.
+
+    Sentences are cut at whitespace, and normalising never joins words across it, so the words of
+    a text hold those of each of its sentences (`tests/analysis/test_may_speak.py` checks it).
+    """
+    light = normalise(text)
+    return light.translate(_ASCII_GAPS).split() if light.isascii() else _WORD.findall(light)
+
+
 def light_words_of(light_texts: Sequence[str]) -> list[list[str]]:
     """The `light_words` of each light text; ASCII ones (most news) in one translate-and-split pass."""
     joined = "\n".join(light_texts)

@@ -100,6 +100,39 @@ def test_the_filter_changes_no_finding_on_the_speed_benchmark_items(
         assert analyse(item, matcher) == without_filter(item, matcher, monkeypatch)
 
 
+def test_the_words_of_a_whole_text_hold_the_words_of_each_of_its_sentences() -> None:
+    # the gate of an ASCII item reads its whole text in one pass, before it is cut into sentences:
+    # no word of a sentence may be missing there (possessives, "US", line breaks, quotes, initials)
+    rng = random.Random(8)
+    pieces = [
+        "Bakhmut's",
+        "US",
+        "U.S.",
+        "it's",
+        "Mr.",
+        "said.",
+        '"No."',
+        "(Soledar)",
+        "3.5",
+        "\n",
+        "x",
+        "'s",
+        "-",
+    ]
+    generated = [
+        ItemText(
+            " ".join(rng.choice(pieces) for _ in range(6)),
+            " ".join(rng.choice(pieces) for _ in range(30)),
+            None,
+        )
+        for _ in range(500)
+    ]
+    for item in corpus_items() + generated:
+        whole = set(text.text_words(f"{item.title}\n{item.body or ''}"))
+        for words in text.light_words_of(text.light_texts(claims._sentences(item))):
+            assert whole.issuperset(words), (item.title, words)
+
+
 def test_an_item_with_no_place_and_no_topic_is_skipped_and_a_misspelt_place_is_not(matcher: Matcher) -> None:
     weather = ItemText("Weather", "Sunny spells and light winds are forecast for the weekend.", PUBLISHED)
     typo = ItemText("Shelling", "Shells fell on Bakhmutt overnight.", PUBLISHED)
