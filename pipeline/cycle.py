@@ -24,7 +24,7 @@ from pipeline.analysis import Matcher, analyse
 from pipeline.claimer import FeedClaimer
 from pipeline.config import Config, FetchSettings
 from pipeline.db.rows import FetchRecord
-from pipeline.db.store import NewItem, Store, StoredItem
+from pipeline.db.store import FetchBatch, NewItem, Store, StoredItem
 from pipeline.dedupe import StoryCandidate, body_digest, story_text
 from pipeline.fetch import Clients, failure_backoff, fetch_feed
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
@@ -41,6 +41,10 @@ ANALYSIS_BATCH = 100
 # Fetches that stored nothing (304s, failures) are recorded this many to a transaction: most of a
 # steady cycle's feeds answer 304, and one commit per feed was most of the cost of such a cycle.
 RECORD_BATCH = 100
+# Feeds whose fetch and parse are done are stored this many to a transaction: the commit cost
+# about as much as storing a feed of 20 items, and when storing is what the cycle waits for,
+# several feeds are ready at once.
+STORE_BATCH = 16
 
 
 class Progress(Protocol):
@@ -179,15 +183,14 @@ class _Cycle:
                         if not pending:
                             self._record_fetches()
                             break
-                        feed, task = pending.popleft()
-                        await asyncio.wait([task], timeout=max(0.0, deadline - time.monotonic()))
-                        fetched = _fetched_or_failure(feed, settings, task)
-                        outcome, stored = self._store(
-                            fetched, failures=feed.consecutive_failures, feed_id=feed.id
-                        )
-                        outcomes.append(outcome)
-                        if stored and pool.analyses:
-                            self._analyses.append(asyncio.create_task(self._analyse(stored, pool)))
+                        await asyncio.wait([pending[0][1]], timeout=max(0.0, deadline - time.monotonic()))
+                        ready = [pending.popleft()]  # the next in claim order, and those done behind it
+                        while pending and pending[0][1].done() and len(ready) < STORE_BATCH:
+                            ready.append(pending.popleft())
+                        for outcome, stored in self._store_ready(ready, settings):
+                            outcomes.append(outcome)
+                            if stored and pool.analyses:
+                                self._analyses.append(asyncio.create_task(self._analyse(stored, pool)))
                     if self._analyses:
                         # Items of an analysis cut off here stay unanalysed: analyse_pending takes them.
                         await asyncio.wait(self._analyses, timeout=max(0.0, deadline - time.monotonic()))
@@ -228,8 +231,26 @@ class _Cycle:
         records, self._unrecorded = self._unrecorded, []
         self.store.record_fetches(records)
 
+    def _store_ready(
+        self, ready: Sequence[tuple[FeedState, asyncio.Task[_Fetched]]], settings: FetchSettings
+    ) -> list[tuple[_FeedOutcome, list[StoredItem]]]:
+        """Store feeds in claim order, in one transaction; their items are analysed once it is committed."""
+        with self.store.fetch_batch() as batch:
+            done = [
+                self._store(
+                    batch,
+                    _fetched_or_failure(feed, settings, task),
+                    failures=feed.consecutive_failures,
+                    feed_id=feed.id,
+                )
+                for feed, task in ready
+            ]
+        if len(self._unrecorded) >= RECORD_BATCH:  # after the batch: one write transaction at a time
+            self._record_fetches()
+        return done
+
     def _store(
-        self, fetched: _Fetched, *, failures: int, feed_id: int | None
+        self, batch: FetchBatch, fetched: _Fetched, *, failures: int, feed_id: int | None
     ) -> tuple[_FeedOutcome, list[StoredItem]]:
         result, parsed, config, now = fetched.result, fetched.parsed, self.config, self.now
         new_items: list[NewItem] = []
@@ -252,13 +273,11 @@ class _Cycle:
         warning = parsed.feed.warning if parsed is not None else None
         stored: list[StoredItem] = []
         if new_items:  # the items and the fetch land together
-            stored = self.store.save_fetch(
+            stored = batch.save_fetch(
                 result, new_items, now=now, next_due=next_due, warning=warning, feed_id=feed_id
             )
         else:
             self._unrecorded.append(FetchRecord(result, now, next_due, warning, 0))
-            if len(self._unrecorded) >= RECORD_BATCH:
-                self._record_fetches()
         if stored:
             index = self.index()
             for s in stored:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from pipeline.db import feeds as feeds_module
 from pipeline.db.engine import create_db_engine, migrate
 from pipeline.db.store import Store
 from pipeline.errors import DatabaseError
+from pipeline.records import FetchResult
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "cycle"
@@ -239,3 +241,88 @@ def test_a_process_pool_parses_and_analyses_as_the_main_process_does(
         assert shape(store) == shape(reference_store)
         assert store.count_unanalysed() == 0
     engine.dispose()
+
+
+def _ready(store: Store, config: Config, matcher: Matcher) -> tuple[cycle._Cycle, list[object]]:
+    """The config's feeds fetched and parsed, their tasks done, as the cycle hands them to `_store_ready`."""
+    store.sync_feeds(config.feeds)
+    states = store.feed_states([f.name for f in config.feeds])
+
+    async def parsed() -> list[object]:
+        with workpool.WorkPool(0, matcher) as pool:
+            results = [
+                FetchResult(state.name, str(state.path), 200, Path(str(state.path)).read_bytes())
+                for state in states
+            ]
+            tasks = [asyncio.create_task(cycle._parse(r, pool, NOW, None)) for r in results]
+            await asyncio.gather(*tasks)
+            return list(zip(states, tasks, strict=True))
+
+    ready = asyncio.run(parsed())
+    return cycle._Cycle(store, config, matcher, now=NOW, progress=cycle._NoProgress()), ready
+
+
+def test_feeds_ready_together_land_in_one_transaction_and_a_copy_among_them_is_still_linked(
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(database_url, "wire.rss", "syndicated.rss", "broken.xml")
+    run, ready = _ready(store, config, matcher)
+    batches = 0
+    real = Store.fetch_batch
+
+    def counted(self: Store) -> object:
+        nonlocal batches
+        batches += 1
+        return real(self)
+
+    monkeypatch.setattr(Store, "fetch_batch", counted)
+    done = run._store_ready(ready, config.fetch)  # type: ignore[arg-type]
+    assert batches == 1
+    # in claim order (by name): the wire's copy of the syndicated story, stored earlier in the same transaction
+    assert [(outcome.status, outcome.new_items, outcome.duplicate_stories) for outcome, _ in done] == [
+        ("failed", 0, 0),
+        ("ok", 1, 0),
+        ("ok", 2, 1),
+    ]
+    counts = store.counts()
+    assert (counts["items"], counts["stories"]) == (3, 2)
+
+
+def test_a_crash_inside_a_batch_stores_none_of_its_feeds_and_the_next_cycle_stores_each_item_once(
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(database_url, "wire.rss", "mirror.atom")
+    run, ready = _ready(store, config, matcher)
+    real = feeds_module.record_fetch
+    calls = 0
+
+    def second_crashes(*args: object, **kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("killed")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feeds_module, "record_fetch", second_crashes)
+        with pytest.raises(RuntimeError):
+            run._store_ready(ready, config.fetch)  # type: ignore[arg-type]
+    assert calls == 2, "the first feed was stored, in the transaction the second one broke"
+    assert store.counts()["items"] == 0, "the first feed's items went with it"
+    summary = cycle.run_cycle(config, store, matcher, now=NOW)
+    assert summary.new_items == 3
+    assert store.counts()["items"] == 3
+
+
+@pytest.mark.parametrize("batch", [1, 16])
+def test_a_cycle_stores_the_same_whatever_the_store_batch(
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    monkeypatch.setattr(cycle, "STORE_BATCH", batch)
+    config = make_config(database_url, "wire.rss", "syndicated.rss", "mirror.atom", "broken.xml")
+    summary = cycle.run_cycle(config, store, matcher, now=NOW)
+    outcome = (summary.feeds_ok, summary.feeds_failed, summary.new_items, summary.duplicate_stories)
+    assert outcome == (3, 1, 4, 1)
+    counts = store.counts()
+    assert (counts["items"], counts["stories"], counts["findings"]) == (4, 3, summary.new_findings)
+    assert summary.new_findings > 0

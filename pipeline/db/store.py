@@ -30,7 +30,7 @@ from pipeline.db.rows import FeedStatus, FetchRecord, NewItem, StoredFinding, St
 from pipeline.db.worker import Worker, open_worker
 from pipeline.records import DatabaseTotals, FeedState, FetchResult, Finding, ReviewState
 
-__all__ = ["AnalysedBatch", "FeedStatus", "NewItem", "Store", "StoredFinding", "StoredItem"]
+__all__ = ["AnalysedBatch", "FeedStatus", "FetchBatch", "NewItem", "Store", "StoredFinding", "StoredItem"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,34 @@ class AnalysedBatch:
 
     items: int
     new_findings: int
+
+
+class FetchBatch:
+    """Feeds' fetches saved in one open transaction (`Store.fetch_batch`); they land when it closes."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def save_fetch(
+        self,
+        result: FetchResult,
+        new: Sequence[NewItem],
+        *,
+        now: datetime,
+        next_due: datetime,
+        warning: str | None,
+        feed_id: int | None = None,
+    ) -> list[StoredItem]:
+        """Store a feed's new items, then record its fetch; only items never seen before come back, in order.
+
+        `feed_id` (the claimed row's id, when known) spares SQLite the look-up; PostgreSQL still locks the row.
+        """
+        session = self._session
+        stored = items.add_items(session, result.feed_name, new, now=now, feed_id=feed_id) if new else []
+        feeds.record_fetch(
+            session, result, now=now, next_due=next_due, warning=warning, new_items=len(stored)
+        )
+        return stored
 
 
 class Store:
@@ -113,19 +141,20 @@ class Store:
         warning: str | None,
         feed_id: int | None = None,
     ) -> list[StoredItem]:
-        """`add_items` then `record_fetch` in one transaction: a feed's items and its fetch land together.
+        """`add_items` then `record_fetch` in one transaction: a feed's items and its fetch land together."""
+        with self.fetch_batch() as batch:
+            return batch.save_fetch(result, new, now=now, next_due=next_due, warning=warning, feed_id=feed_id)
 
-        `feed_id` (the claimed row's id, when known) spares SQLite the look-up; PostgreSQL still locks the row.
+    @contextmanager
+    def fetch_batch(self) -> Iterator[FetchBatch]:
+        """One transaction for the fetches of several feeds, each saved with `FetchBatch.save_fetch`.
 
-        One commit per feed instead of two; a crash before it leaves both undone, so the next
-        cycle fetches the feed again with the old validators and stores the same items.
+        A commit costs as much as storing a small feed, so a cycle stores the feeds that are ready
+        together. A crash before the commit leaves all of them undone: the next cycle fetches them
+        again with the old validators and stores the same items, once.
         """
         with self._transaction(write=True) as session:
-            stored = items.add_items(session, result.feed_name, new, now=now, feed_id=feed_id) if new else []
-            feeds.record_fetch(
-                session, result, now=now, next_due=next_due, warning=warning, new_items=len(stored)
-            )
-        return stored
+            yield FetchBatch(session)
 
     def feed_statuses(self) -> list[FeedStatus]:
         """The status of every configured feed, by name."""
