@@ -29,7 +29,7 @@ from pipeline.dedupe import StoryCandidate, body_digest, story_text
 from pipeline.fetch import Clients, failure_backoff, fetch_feed
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
 from pipeline.storyindex import StoryIndex
-from pipeline.workpool import PreparedFeed, WorkPool, pool_size
+from pipeline.workpool import BodyBudget, PreparedFeed, WorkPool, pool_size
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,12 @@ ANALYSIS_BATCH = 100
 # Fetches that stored nothing (304s, failures) are recorded this many to a transaction: most of a
 # steady cycle's feeds answer 304, and one commit per feed was most of the cost of such a cycle.
 RECORD_BATCH = 100
+# Bytes of fetched bodies that may wait for their parse: enough to keep fetching for the second
+# or so a process pool takes to start (~600 feeds of 25 kB), small beside the cycle's memory.
+BODY_BUDGET = 16 * 1024 * 1024
+# Calls waiting per pool process above which a stored feed is analysed in the event loop's
+# process instead: the pool is the slower stage then, and that process would wait for it.
+POOL_BACKLOG = 16
 # Feeds whose fetch and parse are done are stored this many to a transaction: the commit cost
 # about as much as storing a feed of 20 items, and when storing is what the cycle waits for,
 # several feeds are ready at once.
@@ -157,19 +163,28 @@ class _Cycle:
         per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host)
         )
+        bodies = BodyBudget(BODY_BUDGET)
         outcomes = []
         with WorkPool(pool_size(settings.processes, expected), self.matcher) as pool:
+            if any(feed.etag is None and feed.last_modified is None for feed in first):
+                pool.start()  # feeds never fetched: bodies to parse soon (a 304 cycle may need no pool)
             async with Clients(settings) as clients:
 
                 async def one(feed: FeedState) -> _Fetched:
                     host = (urlsplit(feed.url).hostname or "") if feed.url else "(local)"
-                    # The overall slot is held through the parse, so at most `concurrency` bodies
-                    # are in memory at once however far fetching runs ahead of parsing.
+                    # `concurrency` fetches at once, and fetching runs ahead of parsing (while the
+                    # pool starts, or when parsing is slower) only until BODY_BUDGET bytes wait for it.
                     async with overall:
+                        await bodies.room()
                         async with per_host[host], clients.lease() as client:
                             result = await fetch_feed(client, feed, settings)
-                        self.progress.advance("fetch")
+                    self.progress.advance("fetch")
+                    size = len(result.body or b"")
+                    bodies.add(size)
+                    try:
                         return await _parse(result, pool, self.now, feed.body_hash)
+                    finally:
+                        await bodies.release(size)
 
                 pending = deque((feed, asyncio.create_task(one(feed))) for feed in first)
                 more = bool(first) and claimer.batch is not None
@@ -192,6 +207,8 @@ class _Cycle:
                             if stored and pool.analyses:
                                 self._analyses.append(asyncio.create_task(self._analyse(stored, pool)))
                     if self._analyses:
+                        # Nothing left to fetch or store: this process takes half the pool's backlog.
+                        pool.withdraw(0.5)
                         # Items of an analysis cut off here stay unanalysed: analyse_pending takes them.
                         await asyncio.wait(self._analyses, timeout=max(0.0, deadline - time.monotonic()))
                     self._save_analyses()
@@ -208,12 +225,21 @@ class _Cycle:
     async def _analyse(self, stored: Sequence[StoredItem], pool: WorkPool) -> None:
         """Analyse a feed's new items in the pool and save their findings, unless another worker did."""
         originals = [item for item in stored if item.story_id == item.id]
-        try:
-            found = await pool.analyse([_item_text(item) for item in originals])
-        except Exception:
-            # A bug in the analysis: the items stay unanalysed and analyse_pending retries them here.
-            logger.exception("analysis in the worker pool failed", extra={"items": len(originals)})
-            return
+        texts = [_item_text(item) for item in originals]
+        found: list[list[Finding]] | None = None
+        if pool.backlog() <= POOL_BACKLOG * pool.size:
+            try:
+                found = await pool.analyse(texts)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # the cycle is stopping; else `WorkPool.withdraw` took the call back
+            except Exception:
+                # A bug in the analysis: the items stay unanalysed and analyse_pending retries them here.
+                logger.exception("analysis in the worker pool failed", extra={"items": len(originals)})
+                return
+        if found is None:  # the pool is behind, or gave the call back: this process would only wait
+            found = [analyse(text, self.matcher) for text in texts]
         by_id = {item.id: findings for item, findings in zip(originals, found, strict=True)}
         # A syndicated copy is the same story: its findings are counted once, on the original.
         self._unsaved.update((item.id, by_id.get(item.id, [])) for item in stored)

@@ -17,9 +17,10 @@ import asyncio
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from pipeline.analysis import Matcher, analyse, compile_baseline
 from pipeline.baseline import Baseline
@@ -28,6 +29,8 @@ from pipeline.dedupe import ItemKeys, item_keys
 from pipeline.errors import FetchError
 from pipeline.parse import parse_feed
 from pipeline.records import Finding, ItemText, ParsedFeed
+
+_T = TypeVar("_T")
 
 # Below this many feeds a cycle works in threads: starting the processes costs more than it saves.
 POOL_MIN_FEEDS = 32
@@ -42,6 +45,34 @@ class PreparedFeed:
 
     feed: ParsedFeed
     keys: tuple[ItemKeys, ...]  # one per item, in order
+
+
+class BodyBudget:
+    """Bytes of fetched bodies waiting for their parse; fetching pauses while they are over the limit.
+
+    Fetching runs ahead of parsing (while the pool starts, or when parsing is the slower stage) but
+    not without bound: at most `limit` bytes wait, plus the bodies of the fetches in flight.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._waiting = 0
+        self._changed = asyncio.Condition()
+
+    async def room(self) -> None:
+        """Return once the waiting bodies are under the limit."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._waiting < self._limit)
+
+    def add(self, size: int) -> None:
+        """Count a fetched body until `release`."""
+        self._waiting += size
+
+    async def release(self, size: int) -> None:
+        """A body's parse is done: let fetching go on if it waited."""
+        async with self._changed:
+            self._waiting -= size
+            self._changed.notify_all()
 
 
 def pool_size(processes: int | None, feeds: int) -> int:
@@ -64,6 +95,8 @@ class WorkPool:
         self.size = size
         self._matcher = matcher
         self._pool: ProcessPoolExecutor | None = None
+        self._sent: set[Future[Any]] = set()  # every call sent and not done
+        self._analyses: list[Future[list[list[Finding]]]] = []  # the analyses among them, in order
 
     @property
     def analyses(self) -> bool:
@@ -81,12 +114,43 @@ class WorkPool:
         """`parse_body` in a worker process, or in a thread when the pool has none."""
         if self.size == 0:
             return await asyncio.to_thread(parse_body, body, url, now)
-        return await asyncio.get_running_loop().run_in_executor(self._executor(), parse_body, body, url, now)
+        return await self._run(self._executor().submit(parse_body, body, url, now))
+
+    def start(self) -> None:
+        """Start the processes now rather than at the first parse (they take ~0.4 s to be ready)."""
+        if self.size > 0:
+            self._executor().submit(_ready)
 
     async def analyse(self, items: Sequence[ItemText]) -> list[list[Finding]]:
-        """The findings of each item, analysed in a worker process (the pool must have some)."""
+        """The findings of each item, analysed in a worker process (the pool must have some).
+
+        Raises CancelledError when `withdraw` took the call back before a worker started it.
+        """
         assert self.size > 0, "a pool without processes leaves analysis to analyse_pending"
-        return await asyncio.get_running_loop().run_in_executor(self._executor(), analyse_texts, list(items))
+        future = self._executor().submit(analyse_texts, list(items))
+        self._analyses.append(future)
+        try:
+            return await self._run(future)
+        finally:
+            self._analyses.remove(future)
+
+    def backlog(self) -> int:
+        """How many calls (parses and analyses) wait for a worker."""
+        return sum(not future.running() and not future.done() for future in self._sent)
+
+    def withdraw(self, share: float) -> int:
+        """Take back the last `share` of the analyses no worker has started; returns how many.
+
+        At the end of a cycle the pool may still have a backlog while the event loop's process has
+        nothing left to do: that process then analyses the calls taken back, in parallel.
+        """
+        waiting = [future for future in self._analyses if not future.running() and not future.done()]
+        return sum(future.cancel() for future in waiting[len(waiting) - int(len(waiting) * share) :])
+
+    async def _run(self, future: Future[_T]) -> _T:
+        self._sent.add(future)
+        future.add_done_callback(self._sent.discard)
+        return await asyncio.wrap_future(future)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -125,6 +189,10 @@ def parse_body(body: bytes, url: str, now: datetime) -> PreparedFeed | tuple[str
     # Hashing and folding each item's text is pure CPU work: done here, it leaves the event
     # loop's process (which also stores) free for the database.
     return PreparedFeed(feed, tuple(item_keys(item) for item in feed.items))
+
+
+def _ready() -> None:
+    """Nothing: sent to start the pool's processes before there is work."""
 
 
 def analyse_texts(items: list[ItemText]) -> list[list[Finding]]:

@@ -211,9 +211,34 @@ def test_a_cycle_on_sqlite_stops_while_another_runner_uses_the_database(
         assert store.counts() == {"feeds": 0, "items": 0, "stories": 0, "findings": 0}, "nothing written"
 
 
+@pytest.mark.parametrize("pool_share", ["all", "none", "taken-back"])
 def test_a_process_pool_parses_and_analyses_as_the_main_process_does(
-    database_url: str, store: Store, matcher: Matcher, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    database_url: str,
+    store: Store,
+    matcher: Matcher,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    pool_share: str,
 ) -> None:
+    # "none": the pool always counts as behind, so this process analyses every feed it stores;
+    # "taken-back": every analysis sent is given back (`WorkPool.withdraw`) and done here instead
+    if pool_share == "none":
+        monkeypatch.setattr(cycle, "POOL_BACKLOG", -1)
+    elif pool_share == "taken-back":
+
+        async def withdrawn(self: workpool.WorkPool, items: object) -> object:
+            raise asyncio.CancelledError
+
+        monkeypatch.setattr(workpool.WorkPool, "analyse", withdrawn)
+    left_over: list[int] = []  # what analyse_pending found after each cycle's fetches
+    real_pending = cycle.analyse_pending
+
+    def pending(*args: object, **kwargs: object) -> int:
+        left_over.append(real_pending(*args, **kwargs))  # type: ignore[arg-type]
+        return left_over[-1]
+
+    monkeypatch.setattr(cycle, "analyse_pending", pending)
     paths = [*sorted((ROOT / "config/demo/feeds").iterdir()), *sorted(FIXTURES.iterdir())]
 
     def config(url: str, processes: int) -> Config:
@@ -230,6 +255,7 @@ def test_a_process_pool_parses_and_analyses_as_the_main_process_does(
         return sorted((f.url, f.claim_id, f.relation, f.score, f.places) for f in found.findings())
 
     pooled = cycle.run_cycle(config(database_url, 2), store, matcher, now=NOW)
+    assert left_over == [0], "every stored feed was analysed during the fetches, in the pool or here"
     # The pool did the work: a failed pool analysis is logged, then redone in this process.
     assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
     engine = create_db_engine(f"sqlite:///{tmp_path / 'in-process.db'}")

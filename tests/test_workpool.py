@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
+import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from pipeline import workpool
+from pipeline.analysis import analyse, compile_baseline
+from pipeline.baseline import load_baseline
+from pipeline.config import AnalysisSettings
+from pipeline.records import ItemText
 from pipeline.workpool import POOL_MIN_FEEDS, pool_size
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(
@@ -37,3 +47,44 @@ def test_workers_fork_from_a_fork_server_never_from_the_parent() -> None:
         assert context.get_start_method() == "forkserver"
     else:
         assert context.get_start_method() == "spawn"
+
+
+def test_withdraw_takes_back_the_last_share_of_the_analyses_no_worker_started() -> None:
+    baseline = load_baseline(ROOT / "config/baselines/bakhmut-2023-01-26.toml")
+    matcher = compile_baseline(baseline, AnalysisSettings())
+    item = ItemText("Bakhmut", "Wagner fighters captured Bakhmut.", datetime(2023, 5, 21, tzinfo=UTC))
+
+    async def run() -> tuple[int, list[object]]:
+        with workpool.WorkPool(1, matcher) as pool:
+            pool._executor().submit(time.sleep, 1.0)  # the one worker is busy: the calls queue up
+            calls = [asyncio.create_task(pool.analyse([item])) for _ in range(7)]
+            await asyncio.sleep(0.3)  # the executor hands the first call to its queue: it counts as started
+            taken = pool.withdraw(0.5)
+            return taken, await asyncio.gather(*calls, return_exceptions=True)
+
+    taken, results = asyncio.run(run())
+    assert taken == 3, "half of the six calls not started, rounded down, from the end"
+    assert all(isinstance(r, asyncio.CancelledError) for r in results[-3:])
+    assert results[:4] == [[analyse(item, matcher)]] * 4
+
+
+def test_fetching_waits_while_the_bodies_waiting_for_a_parse_are_over_the_budget() -> None:
+    async def run() -> list[str]:
+        budget = workpool.BodyBudget(100)
+        events: list[str] = []
+        budget.add(60)
+        await budget.room()  # under the limit: no wait
+        budget.add(60)  # 120 waiting now
+
+        async def fetch() -> None:
+            await budget.room()
+            events.append("fetched")
+
+        task = asyncio.create_task(fetch())
+        await asyncio.sleep(0.01)
+        events.append("parsed one")
+        await budget.release(60)
+        await task
+        return events
+
+    assert asyncio.run(run()) == ["parsed one", "fetched"]
