@@ -4,8 +4,14 @@ This module only wires stages together and owns the concurrency: each stage is a
 function (async only in `fetch`). A cycle is one worker (`Store.worker`, explained in
 `pipeline/db/worker.py`): it fetches only the feeds it claims and analyses items in batches no
 other worker holds. A feed's items are stored (idempotently, by canonical URL) in the transaction
-that records its fetch, and analysis picks up every stored item not analysed yet, so a crash anywhere —
-kill -9, a database that goes away — loses nothing and a re-run duplicates nothing.
+that records its fetch (feeds ready together share one), and analysis picks up every stored item
+not analysed yet, so a crash anywhere — kill -9, a database that goes away — loses nothing and a
+re-run duplicates nothing.
+
+The work is shared between two processes' worth of CPU: this process fetches and stores, the
+pool (`workpool.py`) parses and analyses. Fetching runs ahead of parsing within a byte budget;
+when the pool falls behind, this process analyses the feeds it stores itself, and at the end of
+the fetches it takes back half of the pool's waiting analyses.
 """
 
 from __future__ import annotations

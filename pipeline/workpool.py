@@ -8,7 +8,9 @@ items as the cycle sends them. Starting the pool costs about half a second, so a
 (or one that is all 304s) parses in a thread and leaves analysis to `cycle.analyse_pending`.
 Each parsed feed comes back with its items' duplicate keys (`dedupe.item_keys`), so the
 process that stores does not spend its time hashing and folding text. Only plain values cross
-the process boundary: bytes in, records or (code, detail) out.
+the process boundary: bytes in, records or (code, detail) out. The pool tells the cycle how many
+calls wait (`backlog`) and gives back the analyses no worker has started (`withdraw`), so that
+the event loop's process can do them when it would otherwise wait.
 """
 
 from __future__ import annotations
