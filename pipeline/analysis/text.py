@@ -358,10 +358,12 @@ class KeyWords:
         return any(word.startswith(stem) for stem in stems)
 
 
-_Candidates = list[tuple[tuple[_Word, ...], str, str]]
+# a candidate phrase numbered in the order the token's candidate lists hold it: (n, words, label, phrase)
+_Numbered = tuple[tuple[int, tuple[_Word, ...], str, str], ...]
 # what a token may start: its one-word phrases (label, phrase), whether longer phrases must be checked
-# (the one-word phrases are then kept once per label), and the candidate lists to check, in order
-_Probe = tuple[tuple[tuple[str, str], ...], bool, tuple[_Candidates, ...]]
+# (the one-word phrases are then kept once per label), the candidates whose second word is exact, by
+# that word ("на підступах до": only where "підступах" follows), and the rest (a stem second, or one word)
+_Probe = tuple[tuple[tuple[str, str], ...], bool, dict[str, _Numbered], _Numbered]
 _PROBE_CACHE = 1 << 16
 
 
@@ -444,8 +446,9 @@ class Lexicon:
         """Every phrase occurrence; at one position only the longest phrase per label is kept."""
         hits: list[Hit] = []
         probe = self._probe_cached
+        last = len(tokens) - 1
         for i, token in enumerate(tokens):
-            singles, longer, candidate_lists = probe(token)
+            singles, longer, by_next, rest = probe(token)
             if not longer:
                 if singles:
                     hits.extend(Hit(label, i, i + 1, phrase) for label, phrase in singles)
@@ -453,8 +456,9 @@ class Lexicon:
             found: dict[str, Hit] = {}
             for label, phrase in singles:
                 found[label] = Hit(label, i, i + 1, phrase)
-            for candidates in candidate_lists:
-                self._extend(found, candidates, tokens, i)
+            after = by_next.get(tokens[i + 1], ()) if i < last and by_next else ()
+            if after or rest:
+                self._extend(found, after, rest, tokens, i)
             hits.extend(found.values())
         return hits
 
@@ -474,24 +478,36 @@ class Lexicon:
             stems = self._stems.get(token[:length])
             if stems:
                 candidate_lists.append(stems)
-        return singles, exact is not None or lengths is not None, tuple(candidate_lists)
+        by_next: dict[str, list[tuple[int, tuple[_Word, ...], str, str]]] = {}
+        rest = []
+        numbered = enumerate(entry for candidates in candidate_lists for entry in candidates)
+        for n, (words, label, phrase) in numbered:
+            if len(words) > 1 and not words[1].stem:
+                by_next.setdefault(words[1].text, []).append((n, words, label, phrase))
+            else:
+                rest.append((n, words, label, phrase))
+        nexts = {word: tuple(group) for word, group in by_next.items()}
+        return singles, exact is not None or lengths is not None, nexts, tuple(rest)
 
     @staticmethod
     def _extend(
-        found: dict[str, Hit],
-        candidates: list[tuple[tuple[_Word, ...], str, str]],
-        tokens: Sequence[str],
-        i: int,
+        found: dict[str, Hit], after: _Numbered, rest: _Numbered, tokens: Sequence[str], i: int
     ) -> None:
+        """Add the token's longer phrases that match, as if every candidate were tried in its order."""
         size = len(tokens)
-        for words, label, phrase in candidates:
-            end = i + len(words)
-            if end > size:
-                continue
-            for k in range(1, len(words)):  # a plain loop: most candidates are one word and skip it
-                if not _word_matches(words[k], tokens[i + k]):
-                    break
-            else:
-                best = found.get(label)
-                if best is None or end > best.end:
-                    found[label] = Hit(label, i, end, phrase)
+        matched = []
+        for group in (after, rest):
+            for n, words, label, phrase in group:
+                end = i + len(words)
+                if end > size:
+                    continue
+                for k in range(1, len(words)):  # a plain loop: most candidates are one word and skip it
+                    if not _word_matches(words[k], tokens[i + k]):
+                        break
+                else:
+                    matched.append((n, label, end, phrase))
+        # in candidate order: the first of the longest wins per label, and labels keep their first place
+        for _, label, end, phrase in sorted(matched) if len(matched) > 1 else matched:
+            best = found.get(label)
+            if best is None or end > best.end:
+                found[label] = Hit(label, i, end, phrase)

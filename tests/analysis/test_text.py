@@ -135,3 +135,37 @@ def test_split_sentences_cuts_one_line_texts_as_it_cuts_them_with_a_line_break_a
     for _ in range(500):
         text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
         assert split_sentences(text) == split_sentences(text + "\n"), text
+
+
+def test_lexicon_finds_the_longest_phrase_of_each_label_at_each_position_as_brute_force_does() -> None:
+    # phrases of one to three words, exact or stems, many sharing a first word (as "на ...", "the ...")
+    rng = random.Random(6)
+    vocabulary = ["the", "city", "cit", "на", "підступах", "до", "took", "tak", "control", "of"]
+    phrases: dict[str, list[str]] = {}
+    for _ in range(60):
+        words = [
+            rng.choice(vocabulary) + ("*" if rng.random() < 0.3 else "") for _ in range(rng.randint(1, 3))
+        ]
+        phrases.setdefault(f"l{rng.randint(0, 5)}", []).append(" ".join(words))
+    lexicon = Lexicon()
+    for label, listed in phrases.items():
+        lexicon.add(label, listed)
+
+    def matches(phrase: str, tokens: list[str], i: int) -> int | None:
+        words = phrase.split()
+        if i + len(words) > len(tokens):
+            return None
+        for word, token in zip(words, tokens[i:], strict=False):
+            if not (token.startswith(word[:-1]) if word.endswith("*") else token == word):
+                return None
+        return i + len(words)
+
+    for _ in range(3000):
+        tokens = [rng.choice([*vocabulary, "takes", "cities"]) for _ in range(rng.randint(1, 8))]
+        expected = set()
+        for i in range(len(tokens)):
+            for label, listed in phrases.items():
+                ends = [end for phrase in listed if (end := matches(phrase, tokens, i)) is not None]
+                if ends:
+                    expected.add((label, i, max(ends)))
+        assert {(h.label, h.start, h.end) for h in lexicon.find(tokens)} == expected, tokens
