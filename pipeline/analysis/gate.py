@@ -16,7 +16,7 @@ show the gate changes no finding).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from pipeline.analysis.places import PlaceIndex
@@ -81,42 +81,50 @@ class WordGate:
         for need in topics:
             start = sum(len(r) for r in self._needs)
             self._needs.append(range(start, start + len(need)))
-        # every word classified so far, and those of each kind and topic group: an item's words are
-        # then found by set operations in C, with only its new words classified in Python
+        # every word classified so far, those of any kind, and those of each kind and topic group: an
+        # item's words are then found by set operations in C, with only its new words classified in Python
         self._seen: set[str] = set()
+        self._marked: set[str] = set()
         self._of_kind: dict[int, set[str]] = {PLACE: set(), TOPIC: set(), REFER: set()}
         self._of_group: list[set[str]] = [set() for _ in self._groups]
 
-    def item(self, sentences: Iterable[Sequence[str]]) -> ItemWords:
+    def item(self, sentences: Sequence[Sequence[str]]) -> ItemWords:
         """The item's words of each kind, from the light words of its sentences."""
-        distinct = set().union(*sentences)
-        if len(self._seen) + len(distinct) > _CACHE:  # a long-running service meets new words forever
-            # fresh sets, never cleared ones: a caller reading the old sets still sees them whole
-            self._seen = set()
-            self._of_kind = {PLACE: set(), TOPIC: set(), REFER: set()}
-            self._of_group = [set() for _ in self._groups]
-        seen, of_kind, of_group = self._seen, self._of_kind, self._of_group
-        new = distinct - seen
-        for word in new:  # its kinds first, then seen: a word seen always has its kinds recorded
-            self._classify(word, of_kind, of_group)
-        seen |= new
+        words = sentences[0] if len(sentences) == 1 else [word for sentence in sentences for word in sentence]
+        # two passes over the list, no set of the item's words: most words are seen and of no kind
+        if not self._seen.issuperset(words):
+            distinct = set(words)
+            if len(self._seen) + len(distinct) > _CACHE:  # a long-running service meets new words forever
+                # fresh sets, never cleared ones: a caller reading the old sets still sees them whole
+                self._seen, self._marked = set(), set()
+                self._of_kind = {PLACE: set(), TOPIC: set(), REFER: set()}
+                self._of_group = [set() for _ in self._groups]
+            new = distinct - self._seen
+            for word in new:  # its kinds first, then seen: a word seen always has its kinds recorded
+                self._classify(word)
+            self._seen |= new
+        of_kind, of_group = self._of_kind, self._of_group
+        marked = self._marked.intersection(words)
         needs: Needs = ()
-        keyed = distinct & of_kind[TOPIC]  # most items hold no key word of any group: one intersection
+        keyed = marked & of_kind[TOPIC]  # most items hold no key word of any group
         if keyed:
-            in_item = [keyed & words for words in of_group]
+            in_item = [keyed & group for group in of_group]
             needs = tuple(
                 tuple(frozenset(in_item[n]) for n in need)
                 for need in self._needs
                 if all(in_item[n] for n in need)
             )
-        return ItemWords(frozenset(distinct & of_kind[PLACE]), needs, frozenset(distinct & of_kind[REFER]))
+        return ItemWords(frozenset(marked & of_kind[PLACE]), needs, frozenset(marked & of_kind[REFER]))
 
-    def _classify(self, word: str, of_kind: dict[int, set[str]], of_group: list[set[str]]) -> None:
+    def _classify(self, word: str) -> None:
+        of_kind = self._of_kind
         if self._places.may_name(((word, word_key(word)),), self._known):
             of_kind[PLACE].add(word)
         if word in self._refer:
             of_kind[REFER].add(word)
-        for keys, words in zip(self._groups, of_group, strict=True):
+        for keys, words in zip(self._groups, self._of_group, strict=True):
             if keys.covers(word):
                 words.add(word)
                 of_kind[TOPIC].add(word)
+        if any(word in kind_words for kind_words in of_kind.values()):
+            self._marked.add(word)
