@@ -169,3 +169,49 @@ def test_lexicon_finds_the_longest_phrase_of_each_label_at_each_position_as_brut
                 if ends:
                     expected.add((label, i, max(ends)))
         assert {(h.label, h.start, h.end) for h in lexicon.find(tokens)} == expected, tokens
+
+
+def _split_by_matches(text: str) -> list[str]:
+    """The splitter as first written, boundary match by boundary match: the oracle for `split_sentences`."""
+    import re
+
+    from pipeline.analysis.text import _ABBREVIATIONS
+
+    sentences, start = [], 0
+    for match in re.finditer(r"[.!?…][\"'»”’)]*\s+|\n\s*", text):
+        chunk = text[start : match.start()]
+        if "\n" not in match.group():
+            last = chunk.rstrip(".!?…\"'»”’)").rsplit(None, 1)[-1:] if chunk else []
+            word = last[0].lower().strip("(\"'«“") if last else ""
+            following = text[match.end() : match.end() + 1]
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or following.islower():
+                continue
+        if piece := text[start : match.end()].strip():
+            sentences.append(piece)
+        start = match.end()
+    return [*sentences, tail] if (tail := text[start:].strip()) else sentences
+
+
+def test_split_sentences_cuts_where_a_match_by_match_splitter_does() -> None:
+    rng = random.Random(12)
+    pieces = [
+        "Mr.",
+        "Smith",
+        "said.",
+        "U.S.",
+        "e.g.",
+        "3.5",
+        "km!",
+        '"Go."',
+        "Then?",
+        "a.",
+        "…",
+        "\n",
+        "  ",
+        "г.",
+        "(Mr.",
+    ]
+    texts = [" ".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(5000)]
+    texts += ["Він сказав. а потім пішов.", "Ends with mark.\n\nNext para!  Done", "x.\ty. Z"]
+    for text in texts:
+        assert split_sentences(text) == _split_by_matches(text), repr(text)
