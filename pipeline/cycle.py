@@ -53,9 +53,9 @@ BODY_BUDGET = 16 * 1024 * 1024
 # Calls waiting per pool process above which a stored feed is analysed in the event loop's
 # process instead: the pool is the slower stage then, and that process would wait for it.
 POOL_BACKLOG = 16
-# Feeds whose fetch and parse are done are stored this many to a transaction: the commit cost
-# about as much as storing a feed of 20 items, and when storing is what the cycle waits for,
-# several feeds are ready at once.
+# Feeds whose fetch and parse are done are stored this many to a transaction when one runner
+# writes at a time (SQLite: `Store.one_writer`): the commit cost about as much as storing a feed
+# of 20 items, and when storing is what the cycle waits for, several feeds are ready at once.
 STORE_BATCH = 16
 
 
@@ -170,6 +170,7 @@ class _Cycle:
             lambda: asyncio.Semaphore(settings.per_host)
         )
         bodies = BodyBudget(BODY_BUDGET)
+        batch = STORE_BATCH if self.store.one_writer else 1
         outcomes = []
         with WorkPool(pool_size(settings.processes, expected), self.matcher) as pool:
             if any(feed.etag is None and feed.last_modified is None for feed in first):
@@ -206,7 +207,7 @@ class _Cycle:
                             break
                         await asyncio.wait([pending[0][1]], timeout=max(0.0, deadline - time.monotonic()))
                         ready = [pending.popleft()]  # the next in claim order, and those done behind it
-                        while pending and pending[0][1].done() and len(ready) < STORE_BATCH:
+                        while pending and pending[0][1].done() and len(ready) < batch:
                             ready.append(pending.popleft())
                         for outcome, stored in self._store_ready(ready, settings):
                             outcomes.append(outcome)

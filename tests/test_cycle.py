@@ -352,3 +352,24 @@ def test_a_cycle_stores_the_same_whatever_the_store_batch(
     counts = store.counts()
     assert (counts["items"], counts["stories"], counts["findings"]) == (4, 3, summary.new_findings)
     assert summary.new_findings > 0
+
+
+def test_only_a_database_with_one_writer_stores_several_feeds_in_one_transaction(
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL: several workers write at once, and a transaction holding several feeds' URLs could
+    # deadlock with another's; SQLite: one runner, so the feeds ready together share one
+    assert store.one_writer == database_url.startswith("sqlite")
+    batches: list[int] = []
+    real = cycle._Cycle._store_ready
+
+    def counted(self: cycle._Cycle, ready: list[object], settings: object) -> object:
+        batches.append(len(ready))
+        return real(self, ready, settings)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cycle._Cycle, "_store_ready", counted)
+    config = make_config(database_url, "wire.rss", "syndicated.rss", "mirror.atom", "broken.xml")
+    cycle.run_cycle(config, store, matcher, now=NOW)
+    assert sum(batches) == 4
+    if not store.one_writer:
+        assert batches == [1, 1, 1, 1]

@@ -145,13 +145,23 @@ class Store:
         with self.fetch_batch() as batch:
             return batch.save_fetch(result, new, now=now, next_due=next_due, warning=warning, feed_id=feed_id)
 
+    @property
+    def one_writer(self) -> bool:
+        """Whether one runner writes at a time (SQLite), so that a transaction may store several feeds.
+
+        On PostgreSQL several workers write at once: each inserts one feed's URLs at a time, in URL
+        order, and two of them can never wait on each other's URLs; a transaction holding several
+        feeds' URLs, each feed in its own order, could deadlock with another worker's.
+        """
+        return self._engine.dialect.name == "sqlite"
+
     @contextmanager
     def fetch_batch(self) -> Iterator[FetchBatch]:
         """One transaction for the fetches of several feeds, each saved with `FetchBatch.save_fetch`.
 
         A commit costs as much as storing a small feed, so a cycle stores the feeds that are ready
-        together. A crash before the commit leaves all of them undone: the next cycle fetches them
-        again with the old validators and stores the same items, once.
+        together when `one_writer`. A crash before the commit leaves all of them undone: the next
+        cycle fetches them again with the old validators and stores the same items, once.
         """
         with self._transaction(write=True) as session:
             yield FetchBatch(session)
