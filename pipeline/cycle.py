@@ -246,7 +246,11 @@ class _Cycle:
                 logger.exception("analysis in the worker pool failed", extra={"items": len(originals)})
                 return
         if found is None:  # the pool is behind, or gave the call back: this process would only wait
-            found = [analyse(text, self.matcher) for text in texts]
+            try:
+                found = [analyse(text, self.matcher) for text in texts]
+            except Exception:
+                logger.exception("analysis failed", extra={"items": len(originals)})  # retried as above
+                return
         by_id = {item.id: findings for item, findings in zip(originals, found, strict=True)}
         # A syndicated copy is the same story: its findings are counted once, on the original.
         self._unsaved.update((item.id, by_id.get(item.id, [])) for item in stored)

@@ -373,3 +373,28 @@ def test_only_a_database_with_one_writer_stores_several_feeds_in_one_transaction
     assert sum(batches) == 4
     if not store.one_writer:
         assert batches == [1, 1, 1, 1]
+
+
+def test_a_crash_of_an_analysis_done_beside_the_pool_is_logged_and_the_next_run_finishes_it(
+    database_url: str,
+    store: Store,
+    matcher: Matcher,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = make_config(database_url, "wire.rss", "syndicated.rss")
+    config = config.model_copy(update={"fetch": config.fetch.model_copy(update={"processes": 1})})
+
+    def crash(*_: object) -> list[object]:
+        raise RuntimeError("power cut")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cycle, "POOL_BACKLOG", -1)  # every stored feed is analysed in this process
+        patch.setattr(cycle, "analyse", crash)
+        with pytest.raises(RuntimeError):  # analyse_pending meets the same bug, and says so
+            cycle.run_cycle(config, store, matcher, now=NOW)
+    assert any(r.getMessage() == "analysis failed" for r in caplog.records), "logged where it happened"
+    assert (store.counts()["items"], store.counts()["findings"]) == (3, 0)
+    summary = cycle.run_cycle(config, store, matcher, now=NOW)
+    assert (summary.new_items, store.count_unanalysed()) == (0, 0)
+    assert summary.new_findings >= 1
