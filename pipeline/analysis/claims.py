@@ -41,6 +41,7 @@ from pipeline.analysis.relation import ClaimSpec, Cue, Reading, View, read
 from pipeline.analysis.text import (
     Tokens,
     light_texts,
+    light_words,
     light_words_of,
     normalise,
     split_sentences,
@@ -247,7 +248,13 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
             return []  # no place and no claim's topic anywhere: most items of most feeds
     sentences = _sentences(item)
     lights = light_texts(sentences)
-    words = light_words_of(lights)
+    if gate is not None and not gate.place and not gate.open:
+        # no place anywhere, so none is named and nothing refers back: only a sentence holding a topic's
+        # key word can be read, and one without it as a substring holds no such word
+        keys = {word for groups in gate.needs for group in groups for word in group}
+        words = [light_words(light) if any(key in light for key in keys) else [] for light in lights]
+    else:
+        words = light_words_of(lights)
     if gate is None:
         gate = _gate(matcher, item, words)
         if not gate.may_speak:
