@@ -78,9 +78,10 @@ class WordGate:
         # each placeless claim's needed groups, as indexes into one flat list of the groups' key words
         self._groups = [keys for need in topics for keys in need]
         self._needs: list[range] = []
+        start = 0
         for need in topics:
-            start = sum(len(r) for r in self._needs)
             self._needs.append(range(start, start + len(need)))
+            start += len(need)
         # every word classified so far, those of any kind, and those of each kind and topic group: an
         # item's words are then found by set operations in C, with only its new words classified in Python
         self._seen: set[str] = set()

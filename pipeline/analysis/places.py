@@ -238,12 +238,10 @@ class PlaceIndex:
         never counts; a longer name may follow, or not, so it may. With no stem, the (cached) fuzzy
         look-up decides, and a look-alike found there (score 0) does not count either.
         """
-        if key[:_MIN_STEM] in self._prefixes:
-            for cut in range(0, min(_MAX_ENDING, len(key) - _MIN_STEM) + 1):
-                stem, ending = (key[:-cut], key[-cut:]) if cut else (key, "")
-                entries = self._first.get(stem) if ending in _ENDINGS else None
-                if entries:
-                    return any(entry.words for entry in entries) or not entries[0].negative
+        split = _strip(key, self._first) if key[:_MIN_STEM] in self._prefixes else None
+        if split is not None:
+            entries = self._first[split[0]]
+            return any(entry.words for entry in entries) or not entries[0].negative
         if len(key) >= _FUZZY_MIN_LEN and light not in skip_fuzzy:
             match = self._fuzzy_word(key, light.isascii())
             return match is not None and match[1] > 0
@@ -315,7 +313,7 @@ class Coreference:
         self._lexicon = Lexicon()
         for kind, phrases in words.items():
             self._lexicon.add(kind, phrases)
-        self.first_words, _ = self._lexicon.first_words()  # a sentence with none of these has no reference
+        self.first_words = self._lexicon.first_words()  # a sentence with none of these has no reference
         # nor with none of these: a phrase is found only whole, and its last word is its kind's noun
         # ("city" of "the city"), so it gates a sentence where "the" would let every one through
         self.last_words = frozenset(

@@ -415,12 +415,9 @@ class Lexicon:
                 self._first_words.add(first.text)
             self.words.update(word.text for word in parsed if not word.stem)
 
-    def first_words(self) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
-        """The exact first words, and stems by their first three letters: a cheap pre-filter."""
-        stems: dict[str, set[str]] = {}
-        for stem in self._stems:
-            stems.setdefault(stem[:3], set()).add(stem)
-        return frozenset(self._first_words), {k: tuple(v) for k, v in stems.items()}
+    def first_words(self) -> frozenset[str]:
+        """The exact first words of the phrases: a cheap pre-filter (stems are not in it)."""
+        return frozenset(self._first_words)
 
     def key_words(self) -> dict[str, KeyWords]:
         """Per label, one word of each phrase that it cannot match without (its longest exact word).
