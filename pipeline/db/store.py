@@ -131,20 +131,6 @@ class Store:
             with self._transaction(write=True) as session:
                 feeds.record_fetches(session, records)
 
-    def save_fetch(
-        self,
-        result: FetchResult,
-        new: Sequence[NewItem],
-        *,
-        now: datetime,
-        next_due: datetime,
-        warning: str | None,
-        feed_id: int | None = None,
-    ) -> list[StoredItem]:
-        """`add_items` then `record_fetch` in one transaction: a feed's items and its fetch land together."""
-        with self.fetch_batch() as batch:
-            return batch.save_fetch(result, new, now=now, next_due=next_due, warning=warning, feed_id=feed_id)
-
     @property
     def one_writer(self) -> bool:
         """Whether one runner writes at a time (SQLite), so that a transaction may store several feeds.

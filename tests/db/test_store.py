@@ -638,7 +638,7 @@ def test_database_stats_for_metrics(store: Store) -> None:
     assert (stats.feeds, stats.feeds_failing) == (2, 1)
 
 
-def test_save_fetch_with_the_claimed_feed_id_stores_the_same_and_skips_the_look_up_on_sqlite(
+def test_a_fetch_saved_with_the_claimed_feed_id_stores_the_same_and_skips_the_look_up_on_sqlite(
     store: Store, engine: Engine
 ) -> None:
     state = {s.name: s for s in store.feed_states()}["alpha"]
@@ -652,9 +652,10 @@ def test_save_fetch_with_the_claimed_feed_id_stores_the_same_and_skips_the_look_
     try:
         result = FetchResult("alpha", "https://alpha.example/rss", 200)
         due = NOW + timedelta(minutes=5)
-        stored = store.save_fetch(
-            result, [item(1), item(2)], now=NOW, next_due=due, warning=None, feed_id=state.id
-        )
+        with store.fetch_batch() as batch:
+            stored = batch.save_fetch(
+                result, [item(1), item(2)], now=NOW, next_due=due, warning=None, feed_id=state.id
+            )
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert [s.canonical_url for s in stored] == [item(1).canonical_url, item(2).canonical_url]
