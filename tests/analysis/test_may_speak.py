@@ -152,17 +152,23 @@ def test_the_topic_of_a_claim_tied_to_places_lets_nothing_through_without_a_plac
     assert claims._may_speak(armour, matcher)
 
 
-def test_only_sentences_with_a_place_a_topic_or_a_reference_word_are_tokenised(
-    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    tokenised: list[str] = []
+@pytest.fixture
+def tokenised(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sentences `read_item` tokenises, in order."""
+    seen: list[str] = []
     real = text.tokens_of
 
     def spy(sentence: str, *rest: object) -> object:
-        tokenised.append(sentence)
+        seen.append(sentence)
         return real(sentence, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(claims, "tokens_of", spy)  # the name read_item calls
+    return seen
+
+
+def test_only_sentences_with_a_place_a_topic_or_a_reference_word_are_tokenised(
+    matcher: Matcher, tokenised: list[str]
+) -> None:
     body = "Russian forces shelled Bakhmut overnight. Sunny spells are forecast. The city is burning."
     analyse(ItemText("Overnight", body, PUBLISHED), matcher)
     # "the city" refers back only after a place was named: before any, it is not worth tokenising
@@ -171,16 +177,8 @@ def test_only_sentences_with_a_place_a_topic_or_a_reference_word_are_tokenised(
 
 
 def test_a_false_friend_of_a_topic_and_a_kind_word_that_refers_to_nothing_are_not_tokenised(
-    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+    matcher: Matcher, tokenised: list[str]
 ) -> None:
-    tokenised: list[str] = []
-    real = text.tokens_of
-
-    def spy(sentence: str, *rest: object) -> object:
-        tokenised.append(sentence)
-        return real(sentence, *rest)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(claims, "tokens_of", spy)
     # "offensive" is the topic of russian-offensive-expected, "offensive remarks" a false friend;
     # "city" alone is no "the city", so after Bakhmut it stands for no place
     body = (

@@ -112,26 +112,32 @@ def test_key_words_name_a_word_no_phrase_of_the_label_matches_without() -> None:
             assert any(keys.covers(token) for token in tokens), tokens
 
 
+# words and marks that sentence cutting must get right: abbreviations, initials, decimals, quotes
+_ONE_LINE_PIECES = [
+    "Mr.",
+    "(Mr.",
+    "Smith",
+    "said.",
+    "U.S.",
+    "troops",
+    "e.g.",
+    "г.",
+    "3.5",
+    "km!",
+    '"Go."',
+    "Then?",
+    "a.",
+    "b",
+    "…",
+    "x",
+]
+
+
 def test_split_sentences_cuts_one_line_texts_as_it_cuts_them_with_a_line_break_after() -> None:
     # a text with no line break is searched with the end-mark pattern alone; a final line break
     # sends the same text through the full pattern, which must cut it at the same places
     rng = random.Random(2)
-    pieces = [
-        "Mr.",
-        "Smith",
-        "said.",
-        "U.S.",
-        "troops",
-        "e.g.",
-        "3.5",
-        "km!",
-        '"Go."',
-        "Then?",
-        "a.",
-        "b",
-        "…",
-        "x",
-    ]
+    pieces = _ONE_LINE_PIECES
     for _ in range(500):
         text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
         assert split_sentences(text) == split_sentences(text + "\n"), text
@@ -194,23 +200,7 @@ def _split_by_matches(text: str) -> list[str]:
 
 def test_split_sentences_cuts_where_a_match_by_match_splitter_does() -> None:
     rng = random.Random(12)
-    pieces = [
-        "Mr.",
-        "Smith",
-        "said.",
-        "U.S.",
-        "e.g.",
-        "3.5",
-        "km!",
-        '"Go."',
-        "Then?",
-        "a.",
-        "…",
-        "\n",
-        "  ",
-        "г.",
-        "(Mr.",
-    ]
+    pieces = [*_ONE_LINE_PIECES, "\n", "  "]
     texts = [" ".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(5000)]
     texts += ["Він сказав. а потім пішов.", "Ends with mark.\n\nNext para!  Done", "x.\ty. Z"]
     for text in texts:
