@@ -13,11 +13,14 @@ Checks, per run: the server saw each feed requested exactly once; every item is 
 item and claim); no feed is left claimed. The database URL defaults to
 NEWSWATCH_TEST_POSTGRES_URL.
 
-`--processes` sets each worker's `fetch.processes` (its parse and analysis pool). By default a
-worker takes one process per core, so on a small machine one worker already keeps every core
-busy and a second on the same machine has little left to add; `--processes 0` (each worker on
-one core, parsing in a thread) measures how the claiming itself scales when each worker brings
-its own core, as workers on separate machines do.
+Each worker is given cores of its own, as workers on separate machines have: by default the
+machine's cores shared out among the most workers of the run (on 2 cores, one each), pinned with
+`sched_setaffinity`, so one worker runs on one core and two on two. A worker sizes its parse and
+analysis pool from the cores it may use (`workpool.usable_cores`): on one core it parses in a
+thread. The feed server and PostgreSQL are not pinned. `--cores-per-worker 0` pins nothing: every
+worker then runs on every core, so on a small machine one worker with its pool already keeps
+every core busy and a second has little left to add (that measures the machine, not the
+claiming). `--processes` sets each worker's `fetch.processes` (its pool) instead of the default.
 """
 
 from __future__ import annotations
@@ -63,9 +66,17 @@ def config_for(
 
 
 def worker(
-    database_url: str, base: str, feeds: int, concurrency: int, now: datetime, processes: int | None
+    database_url: str,
+    base: str,
+    feeds: int,
+    concurrency: int,
+    now: datetime,
+    processes: int | None,
+    cpus: list[int],
 ) -> None:
     """One worker process: get ready, wait for the go line on stdin, run one due cycle, print JSON."""
+    if cpus:  # before the pool starts: its processes inherit the affinity, and size from it
+        os.sched_setaffinity(0, cpus)
     from pipeline.analysis import compile_baseline
     from pipeline.baseline import load_baseline
     from pipeline.cycle import run_cycle
@@ -114,9 +125,13 @@ def one_run(workers: int, args: argparse.Namespace, server: RunningServer) -> di
         with tempfile.TemporaryFile("w+") as errors:
             procs = [
                 subprocess.Popen(
-                    command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True
+                    [*command, "--cpus", ",".join(map(str, cpus))],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=errors,
+                    text=True,
                 )
-                for _ in range(workers)
+                for cpus in worker_cpus(workers, args.cores_per_worker)
             ]
             for proc in procs:
                 assert proc.stdout is not None
@@ -142,6 +157,14 @@ def one_run(workers: int, args: argparse.Namespace, server: RunningServer) -> di
         admin.dispose()
     items = sum(r["items"] for r in results)
     return {"workers": workers, "wall": wall, "items": items, "per_worker": results, **checks}
+
+
+def worker_cpus(workers: int, per_worker: int) -> list[list[int]]:
+    """The cores each of `workers` workers is pinned to: `per_worker` of this process's own, in turn; none when 0."""
+    if per_worker == 0:
+        return [[] for _ in range(workers)]
+    cores = sorted(os.sched_getaffinity(0))
+    return [[cores[(n * per_worker + k) % len(cores)] for k in range(per_worker)] for n in range(workers)]
 
 
 def _checks(engine: Any, server: RunningServer, args: argparse.Namespace) -> dict[str, Any]:
@@ -189,12 +212,22 @@ def main() -> None:
         "--processes", type=int, default=None, help="each worker's fetch.processes (default: one per core)"
     )
     parser.add_argument(
+        "--cores-per-worker",
+        type=int,
+        default=None,
+        help="cores each worker is pinned to (default: the cores shared out among the most workers; 0: not pinned)",
+    )
+    parser.add_argument(
         "--database-url", default=os.environ.get("NEWSWATCH_TEST_POSTGRES_URL") or DEFAULT_URL
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--now", help=argparse.SUPPRESS)
+    parser.add_argument("--cpus", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cores_per_worker is None:
+        most = max(int(n) for n in args.workers.split(","))
+        args.cores_per_worker = max(1, len(os.sched_getaffinity(0)) // most)
     args.database_url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
     if args.worker:
         worker(
@@ -204,6 +237,7 @@ def main() -> None:
             args.concurrency,
             datetime.fromisoformat(args.now),
             args.processes,
+            [int(cpu) for cpu in args.cpus.split(",") if cpu],
         )
         return
     server = RunningServer(args.feeds, items=args.items)
@@ -211,10 +245,16 @@ def main() -> None:
         runs = [one_run(int(n), args, server) for n in args.workers.split(",")]
     finally:
         server.close()
-    pool = "one per core" if args.processes is None else str(args.processes)
+    pool = "one per usable core but one" if args.processes is None else str(args.processes)
+    cores = len(os.sched_getaffinity(0))
+    pinned = (
+        f"each worker pinned to {args.cores_per_worker} of {cores} cores"
+        if args.cores_per_worker
+        else f"workers not pinned (each on all {cores} cores)"
+    )
     print(
         f"{args.feeds:,} feeds x {args.items} items on PostgreSQL; concurrency {args.concurrency} per worker; "
-        f"pool processes per worker: {pool} ({os.cpu_count()} cores)"
+        f"{pinned}; pool processes per worker: {pool}"
     )
     print(f"{'workers':>7} {'wall s':>8} {'items':>7} {'items/s':>9} {'feeds per worker':>24}  checks")
     for run in runs:
@@ -236,7 +276,8 @@ def main() -> None:
     ratio = (last["items"] / last["wall"]) / (base["items"] / base["wall"])
     print(
         f"summary: {args.feeds} feeds; {last['workers']} workers / {base['workers']}: {ratio:.2f}; "
-        f"feeds fetched twice: {dupes}; rows stored once: {'yes' if rows_ok else 'NO'}"
+        f"feeds fetched twice: {dupes}; rows stored once: {'yes' if rows_ok else 'NO'}; "
+        f"cores per worker: {args.cores_per_worker or 'all, not pinned'}"
     )
 
 

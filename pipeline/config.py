@@ -105,7 +105,7 @@ class FetchSettings(BaseModel):
     # A redirect from a feed on a public address into private, loopback or link-local space is
     # refused (netpolicy); feeds configured on such addresses are the operator's choice.
     block_private_redirects: bool = True
-    # Processes that parse feeds and analyse items (None: one per core when a cycle has 32 feeds
+    # Processes that parse feeds and analyse items (None: one per core this process may use, but one, when a cycle has 32 feeds
     # or more, none below; 0: parse in a thread, analyse in the main process).
     processes: Annotated[int, Field(ge=0, le=64)] | None = None
 

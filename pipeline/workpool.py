@@ -78,7 +78,7 @@ class BodyBudget:
 
 
 def pool_size(processes: int | None, feeds: int) -> int:
-    """How many processes a cycle of `feeds` feeds uses: the setting, or one per core but the event loop's for a big cycle.
+    """How many processes a cycle of `feeds` feeds uses: the setting, or one per usable core but the event loop's for a big cycle.
 
     The event loop's process fetches and stores about as much CPU as the pool parses and analyses,
     so it keeps a core of its own: on 2 cores one pool process ran `run --once` over 250 feeds in
@@ -86,8 +86,20 @@ def pool_size(processes: int | None, feeds: int) -> int:
     """
     if processes is not None:
         return processes
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     return cores - 1 if cores >= 2 and feeds >= POOL_MIN_FEEDS else 0
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (taskset, a container's cpuset), else every core.
+
+    A worker given one core of a bigger machine would otherwise start a pool process per core
+    of the machine, and its processes would take turns on its one core.
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
 
 
 class WorkPool:

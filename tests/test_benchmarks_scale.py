@@ -75,3 +75,22 @@ def test_scale_out_benchmark_splits_feeds_and_stores_each_item_once() -> None:
     assert [row[0] for row in rows] == ["1", "2"]
     assert all(row[-1] == "ok" for row in rows), out
     assert "feeds fetched twice: 0; rows stored once: yes" in out.splitlines()[-1]
+    cores = len(os.sched_getaffinity(0))
+    per_worker = max(1, cores // 2)
+    assert f"each worker pinned to {per_worker} of {cores} cores" in out
+    assert out.splitlines()[-1].endswith(f"cores per worker: {per_worker}")
+
+
+def test_scale_out_pins_each_worker_to_cores_of_its_own() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import scale_out
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    cores = sorted(os.sched_getaffinity(0))
+    assert scale_out.worker_cpus(2, 0) == [[], []]  # not pinned
+    assert scale_out.worker_cpus(1, 1) == [[cores[0]]]
+    pinned = scale_out.worker_cpus(2, 1)
+    assert [len(cpus) for cpus in pinned] == [1, 1]
+    if len(cores) >= 2:
+        assert pinned[0] != pinned[1]  # each its own core

@@ -32,8 +32,24 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_big_cycle_uses_every_core_but_the_event_loops(
     monkeypatch: pytest.MonkeyPatch, cores: int, feeds: int, expected: int
 ) -> None:
-    monkeypatch.setattr("pipeline.workpool.os.cpu_count", lambda: cores)
+    monkeypatch.setattr(
+        "pipeline.workpool.os.sched_getaffinity", lambda pid: set(range(cores)), raising=False
+    )
     assert pool_size(None, feeds) == expected
+
+
+def test_a_worker_pinned_to_fewer_cores_sizes_its_pool_to_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # taskset or a container's cpuset: the machine has 8 cores, this process may use one of them
+    monkeypatch.setattr("pipeline.workpool.os.cpu_count", lambda: 8)
+    monkeypatch.setattr("pipeline.workpool.os.sched_getaffinity", lambda pid: {3}, raising=False)
+    assert workpool.usable_cores() == 1
+    assert pool_size(None, 1000) == 0
+
+
+def test_without_an_affinity_call_every_core_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr("pipeline.workpool.os.sched_getaffinity", raising=False)
+    monkeypatch.setattr("pipeline.workpool.os.cpu_count", lambda: 4)
+    assert workpool.usable_cores() == 4
 
 
 def test_the_setting_wins() -> None:
