@@ -97,11 +97,12 @@ class ItemRow(SQLModel, table=True):
     summary: str = Field(sa_type=Text, nullable=False)
     published: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     fetched: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
-    content_hash: str = Field(sa_type=Text, nullable=False, index=True)
+    content_hash: str = Field(sa_type=Text, nullable=False)
     # The id of the first item of its syndicated story; NULL for an original, its own story
     # (readers take COALESCE(story_id, id)). Rows stored by earlier versions hold their own id:
     # the same meaning. NULL saves an UPDATE per new item (and a dead row version on PostgreSQL).
-    story_id: int | None = Field(default=None, index=True)
+    # Neither it nor content_hash is indexed: no query reads by them (migration 0006).
+    story_id: int | None = Field(default=None)
     flags: str = Field(default="", sa_type=Text, nullable=False)  # comma-joined
     analysed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

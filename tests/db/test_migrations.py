@@ -16,7 +16,7 @@ from pipeline.db.models import metadata
 from pipeline.errors import DatabaseError
 from tests.db.concurrently import run_at_once
 
-HEAD = "0005"
+HEAD = "0006"
 TABLES = {"alembic_version", "feed", "item", "item_source", "finding", "report_run"}
 
 
