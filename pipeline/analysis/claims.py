@@ -235,6 +235,17 @@ def _relevant(spec: ClaimSpec, view: View, ids: frozenset[str]) -> bool:
     return spec.kind == "assessment" and any(a.value == spec.source for a in view.actors)
 
 
+def _candidates(matcher: Matcher, ids: frozenset[str]) -> list[ClaimSpec]:
+    """The claims, in their order, that a view naming the places `ids` may be relevant to."""
+    at = matcher.claims_at
+    if len(ids) == 1:
+        (place,) = ids
+        positions: Sequence[int] = at.get(place, at[""])
+    else:
+        positions = sorted({n for place in ids or ("",) for n in at.get(place, at[""])})
+    return [matcher.claims[n] for n in positions]
+
+
 def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, Reading]]:
     """Every (claim, sentence, reading) of an item, before picking the best per claim."""
     if item.published is not None:
@@ -275,7 +286,7 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         named += [h.place_id for h in view.places if h.how != "coreference"]
         _contrast_clauses(view)
         ids = frozenset(h.place_id for h in view.places)
-        for spec in matcher.claims:
+        for spec in _candidates(matcher, ids):
             if not _relevant(spec, view, ids):
                 continue
             reading = read(spec, view)

@@ -12,6 +12,7 @@ per-word look-ups in bounded caches).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from importlib import resources
@@ -50,6 +51,21 @@ class Matcher:
     possessed: dict[str, str]  # light word → event it is right after a place ("Soledar's fall")
     pronouns: frozenset[str]  # "it", "його": right after an event, the place named last ("still hold it")
     gate: WordGate  # which sentences are worth tokenising, from their words (places, topics, references)
+    # the positions in `claims` of those a sentence naming a place may speak to (tied to it, or to no
+    # place): a view is tried against these few, not all claims; "" lists those tied to no place
+    claims_at: dict[str, tuple[int, ...]]
+
+
+def _claims_at(specs: Sequence[ClaimSpec]) -> dict[str, tuple[int, ...]]:
+    """Place id -> positions of the claims tied to it or to no place; "" -> those tied to no place."""
+    placeless = [n for n, spec in enumerate(specs) if not spec.places and not spec.near]
+    ids = {place for spec in specs for place in spec.places | spec.near}
+    return {"": tuple(placeless)} | {
+        place: tuple(
+            n for n, spec in enumerate(specs) if place in spec.places or place in spec.near or n in placeless
+        )
+        for place in ids
+    }
 
 
 def _load_cues() -> dict[str, Any]:
@@ -159,4 +175,5 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
             [[keys.get(label, KeyWords((), ())) for label in sorted(need)] for need in topic_needs],
             coreference.last_words | pronouns,
         ),
+        claims_at=_claims_at(specs),
     )
