@@ -57,9 +57,14 @@ def test_cycle_benchmark_against_a_server_that_ignores_validators() -> None:
 
 
 def test_analysis_speed_prints_both_rates_and_their_ratio() -> None:
-    out = run("analysis_speed.py", "--items", "200")
+    out = run("analysis_speed.py", "--items", "200", "--rounds", "2")
     assert "feedparser:" in out
     assert "analysis / feedparser" in out
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("round")] == [
+        "round 1",
+        "round 2",
+    ]
+    assert "best of 2 rounds" in out
 
 
 @pytest.mark.skipif(
