@@ -151,15 +151,7 @@ def light_texts(sentences: Sequence[str]) -> list[str]:
         # one by one: most sentences of an item are ASCII even when one names "Бахмуті", and
         # each of those takes the ASCII path instead of Unicode normalisation (17 -> 8.5 µs an item)
         return [normalise(sentence) for sentence in flat]
-    light_all = normalise(joined).split("\n")
-    if len(light_all) != len(flat):  # a separator folded away: go one by one
-        light_all = [normalise(sentence) for sentence in flat]
-    return light_all
-
-
-def light_words(light_text: str) -> list[str]:
-    """The words of a light text, in order."""
-    return _WORD.findall(light_text)
+    return normalise(joined).split("\n")  # ASCII normalising never touches a line break
 
 
 # every ASCII character that is not a word character (`\w`) becomes a space, the line break stays;
@@ -175,14 +167,18 @@ def _ascii_gaps(text: str) -> str:
     return text.encode("ascii").translate(_ASCII_GAPS).decode("ascii")
 
 
+def light_words(light_text: str) -> list[str]:
+    """The words (`\\w+`) of a light text, in order; an ASCII one's by a translate and a split in C."""
+    return _ascii_gaps(light_text).split() if light_text.isascii() else _WORD.findall(light_text)
+
+
 def text_words(text: str) -> list[str]:
     """The light words of a whole text in one pass: every word of its sentences, however they are cut.
 
     Sentences are cut at whitespace, and normalising never joins words across it, so the words of
     a text hold those of each of its sentences (`tests/analysis/test_may_speak.py` checks it).
     """
-    light = normalise(text)
-    return _ascii_gaps(light).split() if light.isascii() else _WORD.findall(light)
+    return light_words(normalise(text))
 
 
 def light_words_of(light_texts: Sequence[str]) -> list[list[str]]:
@@ -193,7 +189,7 @@ def light_words_of(light_texts: Sequence[str]) -> list[list[str]]:
         if len(lines) == len(light_texts):
             return [line.split() for line in lines]
     # an item naming "Бахмуті" in one sentence: its ASCII sentences still take the split
-    return [_ascii_gaps(text).split() if text.isascii() else _WORD.findall(text) for text in light_texts]
+    return [light_words(text) for text in light_texts]
 
 
 def tokens_of(sentence: str, light_text: str, words: list[str] | None = None) -> Tokens:
