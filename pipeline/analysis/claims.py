@@ -225,10 +225,8 @@ def _contrast_clauses(view: View) -> None:
     )
 
 
-def _relevant(spec: ClaimSpec, view: View, ids: frozenset[str]) -> bool:
-    """Does the sentence name one of the claim's places (`ids`: the places it names) and its topic?"""
-    if (spec.places or spec.near) and ids.isdisjoint(spec.places) and ids.isdisjoint(spec.near):
-        return False
+def _on_topic(spec: ClaimSpec, view: View) -> bool:
+    """Does the sentence hold the claim's topic? (Its places were checked by `_candidates`.)"""
     if spec.groups == 0 or f"{spec.id}:0" in view.claim:
         return True
     # "ISW is wrong about X": an assessment's source on its place can speak to it without the topic
@@ -236,7 +234,7 @@ def _relevant(spec: ClaimSpec, view: View, ids: frozenset[str]) -> bool:
 
 
 def _candidates(matcher: Matcher, ids: frozenset[str]) -> list[ClaimSpec]:
-    """The claims, in their order, that a view naming the places `ids` may be relevant to."""
+    """The claims, in their order, tied to one of the places `ids` a view names, or to no place."""
     at = matcher.claims_at
     if len(ids) == 1:
         (place,) = ids
@@ -287,7 +285,7 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         _contrast_clauses(view)
         ids = frozenset(h.place_id for h in view.places)
         for spec in _candidates(matcher, ids):
-            if not _relevant(spec, view, ids):
+            if not _on_topic(spec, view):
                 continue
             reading = read(spec, view)
             if reading is not None:

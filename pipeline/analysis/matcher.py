@@ -42,7 +42,7 @@ class Matcher:
     known_words: frozenset[str]  # never fuzzy-matched as places
     as_of: datetime  # end of the as_of day, UTC
     # every topic group of the claims tied to no place (in a sentence naming no place only those
-    # can be relevant: `_relevant`), whole phrases labelled "<claim>:<group>" ("fighting vehicles" is
+    # can be relevant: `claims._candidates`), whole phrases labelled "<claim>:<group>" ("fighting vehicles" is
     # no topic in "fighting continued"), with the "ignore" phrases that mask them as in a view, and
     # the labels each claim needs in one sentence to be read there
     topic_phrases: Lexicon
