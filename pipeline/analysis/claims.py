@@ -84,15 +84,24 @@ def _may_speak(item: ItemText, matcher: Matcher) -> bool:
 
 
 def _view(
-    index: int, sentence: str, tokens: Tokens, matcher: Matcher, named: list[str], kinds: int, topical: bool
+    index: int,
+    sentence: str,
+    tokens: Tokens,
+    matcher: Matcher,
+    named: list[str],
+    kinds: int,
+    topical: bool | None,  # holds a whole topic of a claim tied to no place; None: not yet asked
+    starts: frozenset[str] | None = None,  # the item's words that may start a place (`WordGate`)
 ) -> View | None:
     places = []
     if kinds & PLACE:
-        places = [h for h in matcher.places.find(tokens, matcher.known_words) if h.score > 0]
+        places = [h for h in matcher.places.find(tokens, matcher.known_words, starts) if h.score > 0]
     if not places and kinds & REFER:  # "Russian forces took the city": the one city named earlier
         places = matcher.coreference.find(tokens.light, named)
     # "Ukrainian troops still hold it": a pronoun may stand for a place named earlier in the item
     pronoun = not places and bool(named) and not matcher.pronouns.isdisjoint(tokens.light)
+    if topical is None and not places and not pronoun:
+        topical = bool(kinds & TOPIC) and _placeless_topic(tokens.light, matcher)
     if not places and not pronoun and not topical:
         return None  # no place, no placeless claim's topic: most sentences of most items stop here
     hits = matcher.lexicon.find(tokens.light)
@@ -268,17 +277,20 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
         gate = _gate(matcher, item, words)
         if not gate.may_speak:
             return []
+    starts = None if gate.open else gate.place
     readings = []
     named: list[str] = []  # places named so far, for "the city" / "місто" in later sentences
     for index, sentence in enumerate(sentences):
         kinds = gate.sentence(words[index], bool(named))
-        topical = bool(kinds & TOPIC) and _placeless_topic(words[index], matcher)
-        if not kinds & (PLACE | REFER) and not topical:
-            continue  # no word that could start a place or a reference, no whole topic: not even tokenised
-        if not kinds & PLACE and not topical and not _may_refer(words[index], matcher, named):
-            continue  # "city" but no "the city" that resolves, and no pronoun: `_view` would find no place
+        topical: bool | None = None  # a sentence that may name a place asks only if it names none
+        if not kinds & PLACE:
+            topical = bool(kinds & TOPIC) and _placeless_topic(words[index], matcher)
+            if not kinds & REFER and not topical:
+                continue  # no word that could start a place or a reference, no whole topic: not even tokenised
+            if not topical and not _may_refer(words[index], matcher, named):
+                continue  # "city" but no "the city" that resolves, and no pronoun: `_view` would find no place
         tokens = tokens_of(sentence, lights[index], words[index])
-        view = _view(index, sentence, tokens, matcher, named, kinds, topical)
+        view = _view(index, sentence, tokens, matcher, named, kinds, topical, starts)
         if view is None:
             continue
         named += [h.place_id for h in view.places if h.how != "coreference"]

@@ -205,13 +205,26 @@ class PlaceIndex:
         else:  # an alias outranks a look-alike with the same key (Andriivka is a place of its own)
             entries.insert(0, entry)
 
-    def find(self, tokens: Tokens, skip_fuzzy: frozenset[str] = frozenset()) -> list[PlaceHit]:
-        """Places named in a tokenised sentence; look-alike hits are returned with negative ids dropped."""
+    def find(
+        self, tokens: Tokens, skip_fuzzy: frozenset[str] = frozenset(), starts: frozenset[str] | None = None
+    ) -> list[PlaceHit]:
+        """Places named in a tokenised sentence; look-alike hits are returned with negative ids dropped.
+
+        `starts`, when given, holds every light word for which `may_name` is true (with the same
+        `skip_fuzzy`): a hit that counts starts nowhere else, and what `find` meets at any other
+        position is nothing or a one-word look-alike, so those positions are passed over unprobed.
+        """
         keys, light = tokens.keys, tokens.light
         hits: list[PlaceHit] = []
-        i = 0
         prefixes, fuzzy_word = self._prefixes, self._fuzzy_word
-        while i < len(keys):
+        if starts is None:
+            positions: Iterable[int] = range(len(keys))
+        else:
+            positions = [n for n, word in enumerate(light) if word in starts]
+        end = 0
+        for i in positions:
+            if i < end:
+                continue  # inside the hit found before
             key = keys[i]
             hit = self._exact(keys, i) if key[:_MIN_STEM] in prefixes else None
             if hit is None and len(key) >= _FUZZY_MIN_LEN and light[i] not in skip_fuzzy:
@@ -219,11 +232,10 @@ class PlaceIndex:
                 if match is not None:
                     hit = PlaceHit(match[0], i, i + 1, match[1], "fuzzy")
             if hit is None:
-                i += 1
                 continue
             if hit.score > 0:
                 hits.append(hit)
-            i = hit.end
+            end = hit.end
         return hits
 
     def may_name(self, words: Iterable[tuple[str, str]], skip_fuzzy: frozenset[str] = frozenset()) -> bool:

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from pipeline.analysis import Matcher, compile_baseline, match_places
+from pipeline.analysis.text import split_sentences, tokenise_many
 from pipeline.baseline import load_baseline
 from pipeline.config import AnalysisSettings
 
 BASELINE = Path(__file__).resolve().parents[2] / "config/baselines/bakhmut-2023-01-26.toml"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests/fixtures/analysis"
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +120,17 @@ def test_fuzzy_match_scores_below_one(matcher: Matcher) -> None:
     (mention,) = match_places("Fighting near Sivertsk", matcher)
     assert mention.canonical == "Siversk"
     assert 0.88 <= mention.score < 1.0
+
+
+def test_find_from_the_gates_start_words_is_find_everywhere(matcher: Matcher) -> None:
+    # `_view` passes the item's words that may start a place (`WordGate`): every other position is skipped
+    cases = tomllib.loads((FIXTURES / "corpus.toml").read_text(encoding="utf-8"))["case"]
+    texts = [f"{case['title']}. {case.get('body', '')}" for case in cases]
+    texts += [text.replace("a", "", 1) for text in texts]  # a typo: fuzzy look-ups, look-alikes
+    tried = 0
+    for tokens in tokenise_many([s for t in texts for s in split_sentences(t)]):
+        starts = matcher.gate.item([tokens.light]).place
+        everywhere = matcher.places.find(tokens, matcher.known_words)
+        assert matcher.places.find(tokens, matcher.known_words, starts) == everywhere, tokens.raw
+        tried += bool(everywhere)
+    assert tried > 100
