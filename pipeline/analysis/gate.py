@@ -17,6 +17,7 @@ show the gate changes no finding).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import NamedTuple
 
 from pipeline.analysis.places import PlaceIndex
@@ -91,7 +92,7 @@ class WordGate:
 
     def item(self, sentences: Sequence[Sequence[str]]) -> ItemWords:
         """The item's words of each kind, from the light words of its sentences."""
-        words = sentences[0] if len(sentences) == 1 else [word for sentence in sentences for word in sentence]
+        words = sentences[0] if len(sentences) == 1 else list(chain.from_iterable(sentences))
         # two passes over the list, no set of the item's words: most words are seen and of no kind
         if not self._seen.issuperset(words):
             distinct = set(words)
@@ -113,7 +114,7 @@ class WordGate:
             needs = tuple(
                 tuple(frozenset(in_item[n]) for n in need)
                 for need in self._needs
-                if all(in_item[n] for n in need)
+                if all(map(in_item.__getitem__, need))  # in C: no generator frame per claim
             )
         return ItemWords(frozenset(marked & of_kind[PLACE]), needs, frozenset(marked & of_kind[REFER]))
 
