@@ -123,13 +123,15 @@ def _view(
     surface = tokens.surface
     for hit in hits:
         kind, _, value = hit.label.partition(":")
+        if kind != "actor" and hit.start in masked:
+            continue
+        if kind == "ev":
+            if hit.start not in no_event:
+                events.append(Cue("event", value, hit.start, hit.end, " ".join(surface[hit.start : hit.end])))
+            continue
         cue = Cue(kind, value, hit.start, hit.end, " ".join(surface[hit.start : hit.end]))
         if kind == "actor":
             actors.append(cue)
-        elif hit.start in masked:
-            continue
-        elif kind == "ev" and hit.start not in no_event:
-            events.append(Cue("event", value, hit.start, hit.end, cue.surface))
         elif kind == "mod":
             mods.setdefault(value, []).append(cue)
         elif kind == "topic":
@@ -147,10 +149,10 @@ def _view(
         places += holding_city(tokens, places, events, mods.get("contrast", []), matcher.coreference)
     actors = _roles(actors, mods, tokens)
     events = settle_events(events, actors, mods)
-    view = View(index, sentence, tokens, places, events, mods, actors, claim, quantities)
-    view.weights = matcher.weights
-    view.names = matcher.names
-    view.as_of_year = matcher.as_of.year
+    view = View(
+        index, sentence, tokens, places, events, mods, actors, claim, quantities,
+        matcher.weights, matcher.names, matcher.as_of.year,
+    )  # fmt: skip
     if claim:  # numbers only matter to a quantity claim's topic
         view.numbers = quantities + _numbers(sentence, tokens)
     return view

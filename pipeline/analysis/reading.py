@@ -157,30 +157,41 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
         return adjacent[-1]
     clauses = view.tokens.clauses
     # "ЗСУ спростували захоплення X", "Kyiv rejects the claim": who denies a deed is not its doer
-    deniers = {
-        a.start for a in actors for d in view.mod("denial") if a.end <= d.start <= min(a.end + 1, start - 1)
-    }
+    denials = view.mod("denial")
+    deniers = (
+        {a.start for a in actors for d in denials if a.end <= d.start <= min(a.end + 1, start - 1)}
+        if denials
+        else set()
+    )
     # "Росіяни посилили тиск на X, оборона тримається": an event noun opening its clause is that clause's
     # subject, so an actor of an earlier clause with a verb of its own is not its doer
     opens = start == 0 or clauses[start - 1] != clauses[start]
-    busy = {
-        a.start
-        for a in actors
-        for e in view.events
+    busy = (
+        {
+            a.start
+            for a in actors
+            for e in view.events
+            if clauses[a.start] != clauses[start]
+            and clauses[e.start] == clauses[a.start]
+            and e.start >= a.end
+        }
         if opens
-        and clauses[a.start] != clauses[start]
-        and clauses[e.start] == clauses[a.start]
-        and e.start >= a.end
-    }
+        else set()
+    )
     # "According to the Defence Forces, the enemy occupied X", "за даними Генштабу": the source, not the doer
-    sources = {
-        a.start
-        for a in actors
-        for c in view.mod("source")
-        if c.end <= a.start
-        and clauses[c.start] == clauses[a.start]
-        and not any(c.end <= e.start < a.start for e in view.events)
-    }
+    named_sources = view.mod("source")
+    sources = (
+        {
+            a.start
+            for a in actors
+            for c in named_sources
+            if c.end <= a.start
+            and clauses[c.start] == clauses[a.start]
+            and not any(c.end <= e.start < a.start for e in view.events)
+        }
+        if named_sources
+        else set()
+    )
     doers = [
         a
         for a in actors
