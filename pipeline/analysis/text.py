@@ -374,8 +374,8 @@ class KeyWords:
 
 # a candidate phrase numbered in the order the token's candidate lists hold it: (n, words, label, phrase)
 _Numbered = tuple[tuple[int, tuple[_Word, ...], str, str], ...]
-# what a token may start: its one-word phrases (label, phrase), whether longer phrases must be checked
-# (the one-word phrases are then kept once per label), the candidates whose second word is exact, by
+# what a token may start: its one-word phrases (label, phrase), whether it starts longer phrases to check
+# (where it might, the one-word phrases are kept once per label), the candidates whose second word is exact, by
 # that word ("на підступах до": only where "підступах" follows), and the rest (a stem second, or one word)
 _Probe = tuple[tuple[tuple[str, str], ...], bool, dict[str, _Numbered], _Numbered]
 _PROBE_CACHE = 1 << 16
@@ -460,17 +460,15 @@ class Lexicon:
         last = len(tokens) - 1
         for i, token in enumerate(tokens):
             singles, longer, by_next, rest = probe(token)
-            if not longer:
-                if singles:
-                    hits.extend(Hit(label, i, i + 1, phrase) for label, phrase in singles)
-                continue
-            found: dict[str, Hit] = {}
-            for label, phrase in singles:
-                found[label] = Hit(label, i, i + 1, phrase)
-            after = by_next.get(tokens[i + 1], ()) if i < last and by_next else ()
-            if after or rest:
-                self._extend(found, after, rest, tokens, i)
-            hits.extend(found.values())
+            if longer:
+                after = by_next.get(tokens[i + 1], ()) if i < last and by_next else ()
+                if after or rest:
+                    found = {label: Hit(label, i, i + 1, phrase) for label, phrase in singles}
+                    self._extend(found, after, rest, tokens, i)
+                    hits.extend(found.values())
+                    continue
+            for label, phrase in singles:  # a plain loop: most tokens have none, the rest one
+                hits.append(Hit(label, i, i + 1, phrase))
         return hits
 
     def _probe(self, token: str) -> _Probe:
@@ -498,7 +496,9 @@ class Lexicon:
             else:
                 rest.append((n, words, label, phrase))
         nexts = {word: tuple(group) for word, group in by_next.items()}
-        return singles, exact is not None or lengths is not None, nexts, tuple(rest)
+        if exact is not None or lengths is not None:
+            singles = tuple(dict(singles).items())  # once per label, the last phrase, as `_extend` keeps them
+        return singles, bool(nexts or rest), nexts, tuple(rest)
 
     @staticmethod
     def _extend(
