@@ -92,6 +92,7 @@ def _view(
     kinds: int,
     topical: bool | None,  # holds a whole topic of a claim tied to no place; None: not yet asked
     starts: frozenset[str] | None = None,  # the item's words that may start a place (`WordGate`)
+    light: str | None = None,  # the sentence's light text (`light_texts`), if known
 ) -> View | None:
     places = []
     if kinds & PLACE:
@@ -154,7 +155,7 @@ def _view(
         matcher.weights, matcher.names, matcher.as_of.year,
     )  # fmt: skip
     if claim:  # numbers only matter to a quantity claim's topic
-        view.numbers = quantities + _numbers(sentence, tokens)
+        view.numbers = quantities + _numbers(sentence, tokens, light)
     return view
 
 
@@ -202,10 +203,11 @@ def _roles(actors: list[Cue], mods: dict[str, list[Cue]], tokens: Tokens) -> lis
     return marked
 
 
-def _numbers(sentence: str, tokens: Tokens) -> list[Cue]:
+def _numbers(sentence: str, tokens: Tokens, light: str | None = None) -> list[Cue]:
     if sentence.isascii() and _DIGIT.search(sentence) is None:
         return []  # most sentences: no digit to read, and normalising ASCII makes none
-    light = normalise(sentence)
+    if light is None or "\n" in sentence:  # a light text has its line breaks made spaces: "1\n000" is no 1000
+        light = normalise(sentence)
     numbers = []
     for match in _NUMBER.finditer(light):
         digits = re.sub(r"[ ,.]", "", match.group())
@@ -292,7 +294,7 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
             if not topical and not _may_refer(words[index], matcher, named):
                 continue  # "city" but no "the city" that resolves, and no pronoun: `_view` would find no place
         tokens = tokens_of(sentence, lights[index], words[index])
-        view = _view(index, sentence, tokens, matcher, named, kinds, topical, starts)
+        view = _view(index, sentence, tokens, matcher, named, kinds, topical, starts, lights[index])
         if view is None:
             continue
         named += [h.place_id for h in view.places if h.how != "coreference"]
