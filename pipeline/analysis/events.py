@@ -57,8 +57,10 @@ def holding_city(
     Only the subject of a hold: elsewhere a sentence's "the town" is as often a landmark or another
     place ("no advances near the town"), which the earlier-sentence rule reads well enough.
     """
-    clauses = tokens.clauses
     holds = {e.start for e in events if e.value == "hold"}
+    if not holds:
+        return []  # most sentences: no hold for "the town" to be the subject of
+    clauses = tokens.clauses
     found = []
     for hit in coreference.find(tokens.light, [h.place_id for h in places]):
         before = [h for h in places if h.end <= hit.start]
@@ -111,19 +113,26 @@ def settle_events(events: list[Cue], actors: list[Cue], mods: dict[str, list[Cue
     - a shorter event word at the start of a longer event phrase is part of it: "посилили тиск" (stepped
       up the pressure) is an attack, not the hold "посилили" (reinforced).
     """
+    if not events:
+        return events
+    # each step below is skipped when the sentence has nothing it could drop (most have one event)
     names = [(a.start, a.end) for a in actors if a.end - a.start > 1]
-    kept = [e for e in events if not any(s <= e.start and e.end <= t for s, t in names)]
-    longest: dict[int, int] = {}
-    for e in kept:
-        longest[e.start] = max(longest.get(e.start, 0), e.end)
-    kept = [e for e in kept if e.end == longest[e.start]]
+    kept = [e for e in events if not any(s <= e.start and e.end <= t for s, t in names)] if names else events
+    if len(kept) > 1:
+        longest: dict[int, int] = {}
+        for e in kept:
+            longest[e.start] = max(longest.get(e.start, 0), e.end)
+        kept = [e for e in kept if e.end == longest[e.start]]
     # "holds an exhibition", "held talks": an occasion right after a hold word is what is held
     occasions = {c.start for c in mods.get("occasion", [])}
-    kept = [e for e in kept if e.value != "hold" or not ({e.end, e.end + 1, e.end + 2} & occasions)]
-    attacks = {e.start for e in kept if e.value == "attack"} | {c.start for c in mods.get("partial", [])}
+    if occasions:
+        kept = [e for e in kept if e.value != "hold" or not ({e.end, e.end + 1, e.end + 2} & occasions)]
+    if len(kept) < 2:
+        return kept  # a word read both as a hold and as a recapture is two events
     both = {e.start for e in kept if e.value == "hold"} & {e.start for e in kept if e.value == "recapture"}
     if not both:
         return kept
+    attacks = {e.start for e in kept if e.value == "attack"} | {c.start for c in mods.get("partial", [])}
     out = []
     for event in kept:
         if event.start in both:
