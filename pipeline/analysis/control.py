@@ -95,17 +95,22 @@ def hypothetical(view: View, event: Cue) -> bool:
     """Is the event a hypothesis: inside a conditional ("if X falls", "у разі загрози оточення"), or a change of
     hands named as the subject of "would/could" ("X's fall would not change the war", "падение X стало бы")?"""
     clauses = view.tokens.clauses
-    if any(
-        c.end <= event.start and clauses[c.start] == clauses[event.start] for c in view.mod("conditional")
+    conditionals, woulds = view.mod("conditional"), view.mod("would")  # most sentences have neither
+    if conditionals and any(
+        c.end <= event.start and clauses[c.start] == clauses[event.start] for c in conditionals
     ):
         return True
     light = view.tokens.light
     # ... or its object: "падіння X означало б втрату вузла", "would mean the loss of"
-    return event.value in _HANDS and any(
-        (0 <= c.start - event.end <= 3 or 0 <= event.start - c.end <= 2)
-        and clauses[c.start] == clauses[event.start]
-        and not _AND.intersection(light[min(event.end, c.end) : max(event.start, c.start)])
-        for c in view.mod("would")
+    return (
+        bool(woulds)
+        and event.value in _HANDS
+        and any(
+            (0 <= c.start - event.end <= 3 or 0 <= event.start - c.end <= 2)
+            and clauses[c.start] == clauses[event.start]
+            and not _AND.intersection(light[min(event.end, c.end) : max(event.start, c.start)])
+            for c in woulds
+        )
     )
 
 

@@ -85,6 +85,8 @@ class View:
     def stale(self, event: Cue) -> bool:
         """Is the event dated to a year before the baseline's ("the baker, who left X in 2014")?"""
         light, clauses = self.tokens.light, self.tokens.clauses
+        if not any(map(str.isdigit, light[event.end : event.end + 5])):
+            return False  # no number after the event (most sentences): no year to date it
         return any(
             clauses[i] == clauses[event.start]
             and len(light[i]) == 4
@@ -146,10 +148,11 @@ def agent_of(view: View, start: int, end: int, passive: bool = True) -> Cue | No
                 after = [a for a in actors if marker.end <= a.start <= marker.end + 2]
                 if after:
                     return after[0]
-        if any(m.start <= start < m.end or m.end == end for m in view.mod("agent_follows")) and follows:
+        if follows and any(m.start <= start < m.end or m.end == end for m in view.mod("agent_follows")):
             return follows[0]
+        passives = view.mod("passive")
         progressive = view.tokens.light[start].endswith("ing")  # "is losing" is not a passive
-        if not progressive and any(start - 2 <= m.start < start for m in view.mod("passive")):
+        if passives and not progressive and any(start - 2 <= m.start < start for m in passives):
             return None  # "was taken": the doer is only named after "by"
         if _impersonal(view.tokens.light[end - 1]):
             return None  # "усі атаки відбито", "город взято": an impersonal passive has no subject doer
@@ -446,12 +449,16 @@ def nearest_place(view: View, cue: Cue) -> PlaceHit | None:
 
 
 def is_near(view: View, hit: PlaceHit) -> bool:
-    inside = {i for e in view.events for i in range(e.start, e.end)}  # "the ring around X" is one event
-    before = any(hit.start - 3 <= c.end <= hit.start and c.start not in inside for c in view.mod("near"))
+    """Is the place a landmark: "near X", "north of X", "X's eastern edge"?"""
+    near, near_after = view.mod("near"), view.mod("near_after")  # most sentences have neither
+    if near:
+        inside = {i for e in view.events for i in range(e.start, e.end)}  # "the ring around X" is one event
+        if any(hit.start - 3 <= c.end <= hit.start and c.start not in inside for c in near):
+            return True
+    if not near_after:
+        return False
     # "Bakhmut's eastern edge", not "Bakhmut, the eastern town": an apposition after a break is the place itself
     clause = view.tokens.clauses[hit.start]
-    after = any(
-        hit.end <= c.start <= hit.end + 1 and view.tokens.clauses[c.start] == clause
-        for c in view.mod("near_after")
+    return any(
+        hit.end <= c.start <= hit.end + 1 and view.tokens.clauses[c.start] == clause for c in near_after
     )
-    return before or after

@@ -209,8 +209,9 @@ def _control(claim: ClaimSpec, view: View) -> Reading | None:
     dated = {
         e.start for e in view.events if dated_by(view, e.start) is not None and not negation_of(view, e.start)
     }
+    elsewhere = view.mod("elsewhere")
     for event in sorted(view.events, key=lambda e: e.start in dated):
-        if hypothetical(view, event) or any(0 <= c.start - event.end <= 3 for c in view.mod("elsewhere")):
+        if hypothetical(view, event) or (elsewhere and any(0 <= c.start - event.end <= 3 for c in elsewhere)):
             continue  # "if Russian troops close the ring": a hypothesis; "offensives elsewhere": not here
         if evaluation and (event.value not in _HANDS or negation_of(view, event.start)):
             continue
