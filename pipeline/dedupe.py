@@ -181,12 +181,14 @@ def story_fingerprints(text: str) -> frozenset[int]:
     hash is CRC-32, the same in every process (`hash()` of a str is not); two runs that collide
     only cost `find_syndicated` one more candidate to score. A text under three words is hashed whole.
     """
-    words = text.split()
+    # the words as UTF-8, split once: no byte of a multi-byte character is ASCII whitespace, so these
+    # are the text's words encoded, and each run is hashed as joined, with no encoding per run
+    words = text.encode().split()
     if len(words) < SHINGLE_WORDS:
         return frozenset({zlib.crc32(text.encode())}) if text else frozenset()
     # zip of the list and its shifted copies: every run (and every window of runs) in one C-level pass
-    runs = map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False))
-    hashes = [zlib.crc32(run.encode()) for run in runs]
+    runs = map(b" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False))
+    hashes = list(map(zlib.crc32, runs))
     if len(hashes) <= WINNOW:
         return frozenset(hashes)
     return frozenset(map(min, zip(*(hashes[i:] for i in range(WINNOW)), strict=False)))
@@ -269,11 +271,15 @@ def _upper_escapes(text: str) -> str:
 
 def _fold(text: str) -> str:
     """NFKC, casefolded, whitespace collapsed: the same words typed or encoded differently agree."""
+    if text.isascii():  # most news: NFKC leaves ASCII as it is, and casefolding it is lowering it
+        return " ".join(text.lower().split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def _bare(text: str) -> str:
     """`_fold` with punctuation, symbols and control characters turned into spaces and marks dropped."""
+    if text.isascii():  # a table of bytes: one C look-up a character, not a dict look-up
+        return " ".join(text.lower().encode("ascii").translate(_ASCII_BARE).decode("ascii").split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(_BARE_CHARS).split())
 
 
@@ -290,4 +296,6 @@ class _BareChars(dict[int, str]):
 
 
 _BARE_CHARS = _BareChars()
+# `_BARE_CHARS` on ASCII as a bytes table (no ASCII character is a mark, so each maps to one character)
+_ASCII_BARE = bytes(ord(_BARE_CHARS[code]) for code in range(128)) + bytes(range(128, 256))
 _BARE_MARGIN = 16  # characters past the kept start that a cut may disturb
