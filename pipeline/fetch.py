@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -63,8 +64,14 @@ class _Failure:
     retry_after: float | None = None
 
 
-def make_client(settings: FetchSettings, connections: int | None = None) -> httpx.AsyncClient:
-    """An AsyncClient with our timeouts, connection limits and headers; redirects are ours to follow."""
+def make_client(
+    settings: FetchSettings, connections: int | None = None, tls: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
+    """An AsyncClient with our timeouts, connection limits and headers; redirects are ours to follow.
+
+    `tls` is a TLS context to share (`httpx.create_ssl_context()`, what the client would make
+    itself): making one loads the CA bundle, ~25 ms, as long as a 304 takes for 30 feeds.
+    """
     connections = settings.concurrency if connections is None else connections
     timeout = httpx.Timeout(
         connect=settings.connect_timeout,
@@ -79,7 +86,13 @@ def make_client(settings: FetchSettings, connections: int | None = None) -> http
     )
     # Only the codings `inflate` decodes in bounded pieces; httpx would also offer br and zstd.
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
-    return httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers, follow_redirects=False)
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        headers=headers,
+        follow_redirects=False,
+        verify=True if tls is None else tls,
+    )
 
 
 # Connections per client of a `Clients` (the last may have fewer).
@@ -101,7 +114,8 @@ class Clients:
         sizes = [CLIENT_CONNECTIONS] * (settings.concurrency // CLIENT_CONNECTIONS)
         if settings.concurrency % CLIENT_CONNECTIONS:
             sizes.append(settings.concurrency % CLIENT_CONNECTIONS)
-        self._clients = [make_client(settings, size) for size in sizes]
+        tls = httpx.create_ssl_context()  # one for all: each would load the CA bundle again
+        self._clients = [make_client(settings, size, tls) for size in sizes]
         self._room = sizes  # free connections per client
 
     async def __aenter__(self) -> Clients:
