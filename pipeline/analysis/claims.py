@@ -285,6 +285,8 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
     readings = []
     named: list[str] = []  # places named so far, for "the city" / "місто" in later sentences
     for index, sentence in enumerate(sentences):
+        if not words[index]:
+            continue  # no word, or (no place in the item) none of a topic's key words: nothing to read
         kinds = gate.sentence(words[index], bool(named))
         topical: bool | None = None  # a sentence that may name a place asks only if it names none
         if not kinds & PLACE:
