@@ -176,6 +176,8 @@ def item_keys(item: ParsedItem) -> ItemKeys:
 def story_fingerprints(text: str) -> frozenset[int]:
     """The winnowed hashes of a story text's runs of three words, what `storyindex` looks copies up by.
 
+    `text` is a `story_text`: its words are joined by single spaces (no other whitespace is left).
+
     Of every WINNOW consecutive runs the one with the least hash is kept (winnowing, Schleimer et
     al. 2003): about 2 in 5, and two texts that share six words in a row share at least one. The
     hash is CRC-32, the same in every process (`hash()` of a str is not); two runs that collide
