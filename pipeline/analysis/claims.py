@@ -126,11 +126,12 @@ def _view(
         kind, _, value = hit.label.partition(":")
         if kind != "actor" and hit.start in masked:
             continue
+        spelled = " ".join(surface[hit.start : hit.end])
         if kind == "ev":
             if hit.start not in no_event:
-                events.append(Cue("event", value, hit.start, hit.end, " ".join(surface[hit.start : hit.end])))
+                events.append(Cue("event", value, hit.start, hit.end, spelled))
             continue
-        cue = Cue(kind, value, hit.start, hit.end, " ".join(surface[hit.start : hit.end]))
+        cue = Cue(kind, value, hit.start, hit.end, spelled)
         if kind == "actor":
             actors.append(cue)
         elif kind == "mod":
