@@ -20,8 +20,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from pipeline.db import driversql
 from pipeline.db.feeds import lock_feed
-from pipeline.db.models import FeedRow, ItemRow, dialect_of, for_session, row_id, table, upserts
+from pipeline.db.models import FeedRow, ItemRow, dialect_of, row_id, table
 from pipeline.db.rows import NewItem, StoredItem
 
 _ITEM = table("item")
@@ -73,9 +74,9 @@ def add_items(
             ids[position] = ids[first_of_guid[new.guid]]
         else:
             ids[position] = created.get(new.canonical_url) or existing[new.canonical_url]
-    sources = [{"item_id": ids[position], "feed_id": feed_id, "guid": new.guid} for position, new in ordered]
-    if sources:
-        session.connection().execute(for_session(session, _INSERT_SOURCES), sources)
+    sources = [(ids[position], feed_id, new.guid) for position, new in ordered]
+    for chunk in chunks(sources):
+        driversql.insert_sources(session.connection(), chunk)
     stored: dict[int, StoredItem] = {}
     for position, new in to_insert:
         item_id = created.get(new.canonical_url)
@@ -187,10 +188,6 @@ def _new_stored_item(item_id: int, story_id: int, feed_name: str, new: NewItem, 
 # The per-feed statements are built once: building one per feed (coercing its values, keying
 # SQLAlchemy's statement cache) cost more than running it. Core, not ORM: a column select needs
 # no ORM context (its setup per statement was a tenth of storing a feed).
-_GUIDS = sa_select(_ITEM_SOURCE.c.guid, _ITEM_SOURCE.c.item_id).where(
-    _ITEM_SOURCE.c.feed_id == bindparam("b_feed"),
-    _ITEM_SOURCE.c.guid.in_(bindparam("b_guids", expanding=True)),
-)
 _URLS = sa_select(_ITEM.c.canonical_url, _ITEM.c.id).where(
     _ITEM.c.canonical_url.in_(bindparam("b_urls", expanding=True))
 )
@@ -205,16 +202,13 @@ _MARK_ANALYSED = (
     .where(_ITEM.c.id.in_(bindparam("b_ids", expanding=True)))
     .values(analysed_at=bindparam("b_now"))
 )
-_INSERT_ITEMS = upserts(_ITEM, ["canonical_url"], "id", "canonical_url")
-_INSERT_SOURCES = upserts(_ITEM_SOURCE, ["item_id", "feed_id"])
 
 
 def _items_by_guid(session: Session, feed_id: int, guids: Sequence[str]) -> dict[str, int]:
     """guid -> item id for the guids this feed already gave."""
     found: dict[str, int] = {}
     for chunk in chunks(list(guids)):
-        rows = session.connection().execute(_GUIDS, {"b_feed": feed_id, "b_guids": chunk}).all()
-        for guid, item_id in rows:
+        for guid, item_id in driversql.known_guids(session.connection(), feed_id, chunk):
             if guid is not None:
                 found.setdefault(guid, item_id)
     return found
@@ -223,28 +217,9 @@ def _items_by_guid(session: Session, feed_id: int, guids: Sequence[str]) -> dict
 def _insert_items(session: Session, feed_id: int, items: Sequence[NewItem], now: datetime) -> dict[str, int]:
     """Insert the items whose canonical URL is not stored yet; return canonical URL -> id of those inserted."""
     created: dict[str, int] = {}
-    rows = [
-        {
-            "canonical_url": new.canonical_url,
-            "url": new.url,
-            "guid": new.guid,
-            "feed_id": feed_id,
-            "title": new.title,
-            "summary": new.summary,
-            "published": new.published,
-            "fetched": now,
-            "content_hash": new.content_hash,
-            "story_id": new.story_id,
-            "flags": ",".join(new.flags),
-        }
-        for new in items
-    ]
-    # One statement with a list of parameter sets: SQLAlchemy compiles it once (cached) and
-    # sends it as multi-row INSERTs ("insertmanyvalues"), instead of compiling a new
-    # `.values([...])` statement for every feed.
-    if rows:
-        for item_id, url in session.connection().execute(for_session(session, _INSERT_ITEMS), rows).all():
-            created[url] = int(item_id)
+    for chunk in chunks(list(items)):
+        for item_id, url in driversql.insert_items(session.connection(), feed_id, chunk, now):
+            created[url] = item_id
     return created
 
 

@@ -1,0 +1,132 @@
+"""The statements run for every feed with new items, sent as driver SQL (`Connection.exec_driver_sql`).
+
+A feed's items take three statements: which guids it already gave, the multi-row INSERT of
+its new items, and its item_source rows. Through SQLAlchemy's compiled statements each one
+also rendered its expanding IN list, built a parameter dict per row, ran the type processors
+column by column and re-batched the rows ("insertmanyvalues"): more than half of storing a
+feed, and the process that stores is the one a cold cycle waits for (benchmarks/README.md,
+finding 42). Here the SQL text is built once per dialect and row count, and the values go
+to the driver as one flat tuple, still inside SQLAlchemy's connection, transaction and error
+wrapping. Datetimes are converted by the column type's own bind processor, so they are stored
+exactly as SQLAlchemy stores them (SQLite compares them as text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import StatementError
+
+from pipeline.db.models import ItemRow, table
+from pipeline.db.rows import NewItem
+
+_ITEM_COLUMNS = (
+    "canonical_url",
+    "url",
+    "guid",
+    "feed_id",
+    "title",
+    "summary",
+    "published",
+    "fetched",
+    "content_hash",
+    "story_id",
+    "flags",
+)
+
+
+def known_guids(connection: Connection, feed_id: int, guids: Sequence[str]) -> list[tuple[str, int]]:
+    """(guid, item id) of the guids in `guids` that this feed already gave."""
+    sql = _guids_sql(_mark(connection.dialect), len(guids))
+    return [
+        (guid, int(item_id)) for guid, item_id in connection.exec_driver_sql(sql, (feed_id, *guids)).all()
+    ]
+
+
+def insert_items(
+    connection: Connection, feed_id: int, items: Sequence[NewItem], now: datetime
+) -> list[tuple[int, str]]:
+    """INSERT the items, skipping canonical URLs already stored; (id, canonical URL) of those inserted."""
+    stamp = _datetime_processor(connection.dialect)
+    sql = _insert_items_sql(_mark(connection.dialect), len(items))
+    try:
+        values = _item_values(feed_id, items, stamp(now), stamp)
+    except ValueError as exc:  # a naive datetime: refused as SQLAlchemy's own statements refuse it
+        raise StatementError(str(exc), sql, None, exc) from exc
+    return [(int(item_id), url) for item_id, url in connection.exec_driver_sql(sql, values).all()]
+
+
+def _item_values(
+    feed_id: int, items: Sequence[NewItem], fetched: Any, stamp: Callable[[datetime], Any]
+) -> tuple[Any, ...]:
+    values: list[Any] = []
+    for new in items:
+        values += (
+            new.canonical_url,
+            new.url,
+            new.guid,
+            feed_id,
+            new.title,
+            new.summary,
+            stamp(new.published),
+            fetched,
+            new.content_hash,
+            new.story_id,
+            ",".join(new.flags),
+        )
+    return tuple(values)
+
+
+def insert_sources(connection: Connection, rows: Sequence[tuple[int, int, str | None]]) -> None:
+    """INSERT (item id, feed id, guid) rows into item_source, skipping pairs already there."""
+    sql = _insert_sources_sql(_mark(connection.dialect), len(rows))
+    connection.exec_driver_sql(sql, tuple(value for row in rows for value in row))
+
+
+def _mark(dialect: Dialect) -> str:
+    # sqlite3 takes qmark parameters; psycopg takes %s (its dialect's "pyformat", positionally)
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+@cache
+def _guids_sql(mark: str, count: int) -> str:
+    marks = ", ".join([mark] * count)
+    return f"SELECT guid, item_id FROM item_source WHERE feed_id = {mark} AND guid IN ({marks})"
+
+
+@cache
+def _insert_items_sql(mark: str, count: int) -> str:
+    row = "(" + ", ".join([mark] * len(_ITEM_COLUMNS)) + ")"
+    return (
+        f"INSERT INTO item ({', '.join(_ITEM_COLUMNS)}) VALUES {', '.join([row] * count)} "
+        "ON CONFLICT (canonical_url) DO NOTHING RETURNING id, canonical_url"
+    )
+
+
+@cache
+def _insert_sources_sql(mark: str, count: int) -> str:
+    row = f"({mark}, {mark}, {mark})"
+    return (
+        f"INSERT INTO item_source (item_id, feed_id, guid) VALUES {', '.join([row] * count)} "
+        "ON CONFLICT (item_id, feed_id) DO NOTHING"
+    )
+
+
+def _datetime_processor(dialect: Dialect) -> Callable[[datetime], Any]:
+    """The item.published column type's bind processor on `dialect`: what SQLAlchemy would send."""
+    key = (dialect.name, dialect.driver)
+    processor = _PROCESSORS.get(key)
+    if processor is None:
+        processor = table("item").c.published.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is None:  # pragma: no cover - UTCDateTime always has one
+            raise AssertionError(f"{ItemRow.__tablename__}.published has no bind processor")
+        _PROCESSORS[key] = processor
+    return processor
+
+
+# A cache of derived values (one processor per dialect and driver), not state: filled once, never changed.
+_PROCESSORS: dict[tuple[str, str], Callable[[datetime], Any]] = {}

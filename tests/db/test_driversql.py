@@ -1,0 +1,106 @@
+"""The per-feed statements sent as driver SQL store exactly what SQLAlchemy's own statements store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Engine
+
+from pipeline.db import Store, driversql
+from pipeline.db.models import table
+from pipeline.db.rows import NewItem
+
+NOW = datetime(2024, 2, 28, 12, 0, 0, 123456, tzinfo=UTC)
+KYIV = timezone(timedelta(hours=2))
+
+
+def new_item(n: int, published: datetime) -> NewItem:
+    return NewItem(
+        canonical_url=f"https://news.example/{n}",
+        url=f"https://news.example/{n}?ref=rss",
+        guid=None if n % 3 == 0 else f"guid-{n}",
+        title=f"Title {n} — «Бахмут»",
+        summary="Summary",
+        published=published,
+        content_hash=f"hash-{n}",
+        flags=("date_missing", "title_truncated") if n % 2 else (),
+        story_id=None,
+    )
+
+
+def feed_id(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT id FROM feed WHERE name = 'alpha'")).scalar_one())
+
+
+def stored_rows(engine: Engine) -> list[tuple[object, ...]]:
+    """Every item column but the id, as the database holds it (on SQLite the datetimes are text)."""
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT canonical_url, url, guid, feed_id, title, summary, published, fetched, content_hash, "
+            "story_id, flags FROM item ORDER BY canonical_url"
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_items_are_stored_as_sqlalchemy_stores_them(store: Store, engine: Engine) -> None:
+    times = [datetime(2023, 1, 26, 0, 0, tzinfo=UTC), datetime(2023, 1, 26, 9, 30, 15, 5, tzinfo=KYIV)]
+    feed = feed_id(engine)
+    with engine.begin() as connection:
+        created = driversql.insert_items(connection, feed, [new_item(n, times[n % 2]) for n in range(4)], NOW)
+    assert sorted(url for _, url in created) == [f"https://news.example/{n}" for n in range(4)]
+    by_driver = stored_rows(engine)
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM item")
+        connection.execute(
+            insert(table("item")),
+            [
+                {
+                    "canonical_url": new.canonical_url,
+                    "url": new.url,
+                    "guid": new.guid,
+                    "feed_id": feed,
+                    "title": new.title,
+                    "summary": new.summary,
+                    "published": new.published,
+                    "fetched": NOW,
+                    "content_hash": new.content_hash,
+                    "story_id": None,
+                    "flags": ",".join(new.flags),
+                }
+                for new in (new_item(n, times[n % 2]) for n in range(4))
+            ],
+        )
+    assert by_driver == stored_rows(engine)
+
+
+def test_a_stored_url_is_skipped_and_not_returned(store: Store, engine: Engine) -> None:
+    feed = feed_id(engine)
+    with engine.begin() as connection:
+        first = driversql.insert_items(connection, feed, [new_item(1, NOW)], NOW)
+        again = driversql.insert_items(connection, feed, [new_item(1, NOW), new_item(2, NOW)], NOW)
+    assert [url for _, url in first] == ["https://news.example/1"]
+    assert [url for _, url in again] == ["https://news.example/2"]
+
+
+def test_sources_and_known_guids_round_trip(store: Store, engine: Engine) -> None:
+    feed = feed_id(engine)
+    with engine.begin() as connection:
+        ids = dict(
+            (url, item_id)
+            for item_id, url in driversql.insert_items(
+                connection, feed, [new_item(n, NOW) for n in (1, 2, 3)], NOW
+            )
+        )
+        rows = [(ids[f"https://news.example/{n}"], feed, new_item(n, NOW).guid) for n in (1, 2, 3)]
+        driversql.insert_sources(connection, rows)
+        driversql.insert_sources(connection, rows[:1])  # the same pair again: skipped, no error
+        known = driversql.known_guids(connection, feed, ["guid-1", "guid-2", "guid-9"])
+        count = connection.execute(select(text("count(*)")).select_from(table("item_source"))).scalar_one()
+    assert sorted(known) == [
+        ("guid-1", ids["https://news.example/1"]),
+        ("guid-2", ids["https://news.example/2"]),
+    ]
+    assert count == 3
