@@ -36,7 +36,7 @@ from pipeline.fetch import Clients, failure_backoff, fetch_feed
 from pipeline.gcpolicy import fewer_full_collections
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
 from pipeline.storyindex import StoryIndex
-from pipeline.workpool import BodyBudget, PreparedFeed, WorkPool, pool_size
+from pipeline.workpool import BodyBudget, PreparedFeed, WorkPool, pool_size, warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ def run_cycle(
     when another runner is using the database.
     """
     progress = progress or _NoProgress()
+    warm_up(config.fetch.processes, len(config.feeds))
     with fewer_full_collections(), store.worker() as worker:
         store.sync_feeds(config.feeds)
         claimer = FeedClaimer(worker, config, now=now, only_due=only_due)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.forkserver
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -90,6 +91,17 @@ def pool_size(processes: int | None, feeds: int) -> int:
     return cores - 1 if cores >= 2 and feeds >= POOL_MIN_FEEDS else 0
 
 
+def warm_up(processes: int | None, feeds: int) -> None:
+    """Start the fork server now if a cycle of `feeds` feeds will want a pool: it is ready when the pool starts.
+
+    The fork server imports this module (~0.3 s) before it forks the first worker; started at
+    the top of a cycle, it does that while the cycle reads its feeds, instead of after. It
+    lives as long as this process (a service starts it once) and costs nothing while idle.
+    """
+    if pool_size(processes, feeds) > 0 and isinstance(_context(), multiprocessing.context.ForkServerContext):
+        multiprocessing.forkserver.ensure_running()
+
+
 def usable_cores() -> int:
     """The cores this process may run on: its CPU affinity (taskset, a container's cpuset), else every core.
 
@@ -111,6 +123,7 @@ class WorkPool:
         self._pool: ProcessPoolExecutor | None = None
         self._sent: set[Future[Any]] = set()  # every call sent and not done
         self._analyses: list[Future[list[list[Finding]]]] = []  # the analyses among them, in order
+        self._starting: asyncio.Task[Future[None]] | None = None  # `start` in its thread, until it returns
 
     @property
     def analyses(self) -> bool:
@@ -128,12 +141,27 @@ class WorkPool:
         """`parse_body` in a worker process, or in a thread when the pool has none."""
         if self.size == 0:
             return await asyncio.to_thread(parse_body, body, url, now)
+        await self._started()
         return await self._run(self._executor().submit(parse_body, body, url, now))
 
     def start(self) -> None:
-        """Start the processes now rather than at the first parse (they take ~0.4 s to be ready)."""
-        if self.size > 0:
-            self._executor().submit(_ready)
+        """Start the processes now, in a thread, rather than at the first parse; call it in the event loop.
+
+        The first process takes ~0.3 s to be ready (the fork server imports this module), and the
+        first `submit` waits for it: in a thread, the event loop fetches meanwhile (the cycle's
+        first feeds are fetched and waiting when the pool is up), and calls sent in the meantime
+        wait for it without holding the loop.
+        """
+        if self.size > 0 and self._starting is None:
+            executor = self._executor()  # built here, in the loop's thread: spawning waits for the submit
+            self._starting = asyncio.create_task(asyncio.to_thread(executor.submit, _ready))
+
+    async def _started(self) -> None:
+        starting = self._starting
+        if starting is not None:
+            if not starting.done():
+                await asyncio.shield(starting)  # a cancelled caller must not cancel the start
+            starting.result()  # a start that failed fails every call, as a failed submit would
 
     async def analyse(self, items: Sequence[ItemText]) -> list[list[Finding]]:
         """The findings of each item, analysed in a worker process (the pool must have some).
@@ -141,6 +169,7 @@ class WorkPool:
         Raises CancelledError when `withdraw` took the call back before a worker started it.
         """
         assert self.size > 0, "a pool without processes leaves analysis to analyse_pending"
+        await self._started()
         future = self._executor().submit(analyse_texts, list(items))
         self._analyses.append(future)
         try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from pipeline.records import ItemText
 from pipeline.workpool import POOL_MIN_FEEDS, pool_size
 
 ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -104,3 +107,52 @@ def test_fetching_waits_while_the_bodies_waiting_for_a_parse_are_over_the_budget
         return events
 
     assert asyncio.run(run()) == ["parsed one", "fetched"]
+
+
+def test_start_leaves_the_event_loop_free_and_a_parse_sent_meanwhile_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    baseline = load_baseline(ROOT / "config/baselines/bakhmut-2023-01-26.toml")
+    matcher = compile_baseline(baseline, AnalysisSettings())
+    body = (ROOT / "tests/fixtures/feeds/atom10.xml").read_bytes()
+    gate = threading.Event()  # holds the start's first submit, as a slow fork server would
+
+    async def run() -> tuple[list[str], object]:
+        events: list[str] = []
+        with workpool.WorkPool(1, matcher) as pool:
+            executor = pool._executor()
+            real_submit = executor.submit
+
+            def slow_first_submit(fn: Callable[..., object], /, *args: object) -> object:
+                if fn is workpool._ready:
+                    assert gate.wait(10)
+                    events.append("started")
+                return real_submit(fn, *args)
+
+            monkeypatch.setattr(executor, "submit", slow_first_submit)
+            pool.start()
+            parse = asyncio.create_task(pool.parse(body, "https://example.org/feed", NOW))
+            await asyncio.sleep(0.05)
+            events.append("the loop ran meanwhile")
+            assert not parse.done()
+            gate.set()
+            return events, await parse
+
+    events, parsed = asyncio.run(run())
+    assert events == ["the loop ran meanwhile", "started"]
+    assert isinstance(parsed, workpool.PreparedFeed)
+    assert parsed.feed.items
+
+
+def test_warm_up_starts_the_fork_server_only_for_a_cycle_that_will_use_a_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform")
+    started: list[bool] = []
+    monkeypatch.setattr("multiprocessing.forkserver.ensure_running", lambda: started.append(True))
+    workpool.warm_up(0, 10_000)  # processes = 0: parse in a thread
+    workpool.warm_up(None, 1)  # too small a cycle for processes
+    assert started == []
+    workpool.warm_up(1, 10_000)
+    assert started == [True]
