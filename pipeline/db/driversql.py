@@ -1,11 +1,12 @@
-"""The statements run for every feed with new items, sent as driver SQL (`Connection.exec_driver_sql`).
+"""The statements run for every feed with new items and every batch of analyses, sent as driver SQL.
 
 A feed's items take three statements: which guids it already gave, the multi-row INSERT of
 its new items, and its item_source rows. Through SQLAlchemy's compiled statements each one
 also rendered its expanding IN list, built a parameter dict per row, ran the type processors
 column by column and re-batched the rows ("insertmanyvalues"): more than half of storing a
 feed, and the process that stores is the one a cold cycle waits for (benchmarks/README.md,
-finding 42). Here the SQL text is built once per dialect and row count, and the values go
+finding 42). Saving a batch of analyses took three more with IN lists of a hundred ids (which
+are still unanalysed, which have findings, marking them analysed). Here the SQL text is built once per dialect and row count, and the values go
 to the driver as one flat tuple, still inside SQLAlchemy's connection, transaction and error
 wrapping. Datetimes are converted by the column type's own bind processor, so they are stored
 exactly as SQLAlchemy stores them (SQLite compares them as text).
@@ -87,6 +88,24 @@ def insert_sources(connection: Connection, rows: Sequence[tuple[int, int, str | 
     connection.exec_driver_sql(sql, tuple(value for row in rows for value in row))
 
 
+def unanalysed_of(connection: Connection, ids: Sequence[int]) -> list[int]:
+    """Lock the items of `ids` still unanalysed that no other transaction holds; their ids, in id order."""
+    sql = _unanalysed_sql(_mark(connection.dialect), len(ids), connection.dialect.name == "postgresql")
+    return [int(item_id) for (item_id,) in connection.exec_driver_sql(sql, tuple(ids)).all()]
+
+
+def mark_analysed(connection: Connection, ids: Sequence[int], now: datetime) -> None:
+    """Set `analysed_at` on the items of `ids`."""
+    sql = _mark_analysed_sql(_mark(connection.dialect), len(ids))
+    connection.exec_driver_sql(sql, (_datetime_processor(connection.dialect)(now), *ids))
+
+
+def having_findings(connection: Connection, ids: Sequence[int]) -> list[int]:
+    """The items of `ids` that have finding rows."""
+    sql = _having_findings_sql(_mark(connection.dialect), len(ids))
+    return [int(item_id) for (item_id,) in connection.exec_driver_sql(sql, tuple(ids)).all()]
+
+
 def _mark(dialect: Dialect) -> str:
     # sqlite3 takes qmark parameters; psycopg takes %s (its dialect's "pyformat", positionally)
     return "?" if dialect.paramstyle == "qmark" else "%s"
@@ -116,8 +135,26 @@ def _insert_sources_sql(mark: str, count: int) -> str:
     )
 
 
+@cache
+def _unanalysed_sql(mark: str, count: int, row_locks: bool) -> str:
+    # SKIP LOCKED passes over the rows another worker is analysing; SQLite has one writer, no row locks
+    locks = " FOR UPDATE SKIP LOCKED" if row_locks else ""
+    marks = ", ".join([mark] * count)
+    return f"SELECT id FROM item WHERE id IN ({marks}) AND analysed_at IS NULL ORDER BY id{locks}"
+
+
+@cache
+def _mark_analysed_sql(mark: str, count: int) -> str:
+    return f"UPDATE item SET analysed_at = {mark} WHERE id IN ({', '.join([mark] * count)})"
+
+
+@cache
+def _having_findings_sql(mark: str, count: int) -> str:
+    return f"SELECT DISTINCT item_id FROM finding WHERE item_id IN ({', '.join([mark] * count)})"
+
+
 def _datetime_processor(dialect: Dialect) -> Callable[[datetime], Any]:
-    """The item.published column type's bind processor on `dialect`: what SQLAlchemy would send."""
+    """The bind processor of item's datetime columns (`UTCDateTime`) on `dialect`: what SQLAlchemy would send."""
     key = (dialect.name, dialect.driver)
     processor = _PROCESSORS.get(key)
     if processor is None:

@@ -12,11 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from pipeline.db import items
+from pipeline.db import driversql, items
 from pipeline.db.models import FeedRow, FindingRow, ItemRow, for_session, row_id, table, upserts
 from pipeline.db.rows import StoredFinding
 from pipeline.records import Finding, Relation, ReviewState
@@ -81,9 +79,6 @@ def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now:
 
 
 # Built once, like items' per-feed statements: building them per batch cost more than running them.
-_HAVING = (
-    sa_select(_FINDING.c.item_id).where(_FINDING.c.item_id.in_(bindparam("b_ids", expanding=True))).distinct()
-)
 _INSERT = upserts(_FINDING, ["item_id", "claim_id"], "id")
 
 
@@ -91,9 +86,7 @@ def _having_findings(session: Session, item_ids: list[int]) -> list[int]:
     """The items of `item_ids` that have finding rows."""
     having: list[int] = []
     for chunk in items.chunks(item_ids):
-        having += [
-            int(item_id) for item_id in session.connection().execute(_HAVING, {"b_ids": chunk}).scalars()
-        ]
+        having += driversql.having_findings(session.connection(), chunk)
     return having
 
 

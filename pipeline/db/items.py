@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -134,15 +134,14 @@ def lock_unanalysed(session: Session, ids: Sequence[int]) -> list[int]:
     """
     locked: list[int] = []
     for chunk in chunks(sorted(ids)):
-        rows = session.connection().execute(_LOCK_UNANALYSED, {"b_ids": chunk}).scalars()
-        locked += [int(item_id) for item_id in rows]
+        locked += driversql.unanalysed_of(session.connection(), chunk)
     return locked
 
 
 def mark_analysed(session: Session, ids: Sequence[int], now: datetime) -> None:
     """Set `analysed_at` on locked items (one UPDATE per chunk)."""
     for chunk in chunks(list(ids)):
-        session.connection().execute(_MARK_ANALYSED, {"b_ids": chunk, "b_now": now})
+        driversql.mark_analysed(session.connection(), chunk, now)
 
 
 def count_unanalysed(session: Session) -> int:
@@ -190,17 +189,6 @@ def _new_stored_item(item_id: int, story_id: int, feed_name: str, new: NewItem, 
 # no ORM context (its setup per statement was a tenth of storing a feed).
 _URLS = sa_select(_ITEM.c.canonical_url, _ITEM.c.id).where(
     _ITEM.c.canonical_url.in_(bindparam("b_urls", expanding=True))
-)
-_LOCK_UNANALYSED = (
-    sa_select(_ITEM.c.id)
-    .where(_ITEM.c.id.in_(bindparam("b_ids", expanding=True)), _ITEM.c.analysed_at.is_(None))
-    .order_by(_ITEM.c.id)
-    .with_for_update(skip_locked=True)
-)
-_MARK_ANALYSED = (
-    update(_ITEM)
-    .where(_ITEM.c.id.in_(bindparam("b_ids", expanding=True)))
-    .values(analysed_at=bindparam("b_now"))
 )
 
 

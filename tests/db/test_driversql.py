@@ -104,3 +104,36 @@ def test_sources_and_known_guids_round_trip(store: Store, engine: Engine) -> Non
         ("guid-2", ids["https://news.example/2"]),
     ]
     assert count == 3
+
+
+def test_unanalysed_items_are_locked_marked_and_their_findings_seen(store: Store, engine: Engine) -> None:
+    feed = feed_id(engine)
+    with engine.begin() as connection:
+        ids = sorted(
+            item_id
+            for item_id, _ in driversql.insert_items(
+                connection, feed, [new_item(n, NOW) for n in (1, 2, 3)], NOW
+            )
+        )
+        driversql.mark_analysed(connection, ids[:1], NOW)
+        assert driversql.unanalysed_of(connection, list(reversed(ids))) == ids[1:]  # in id order
+        connection.execute(
+            insert(table("finding")),
+            {
+                "item_id": ids[2],
+                "claim_id": "c1",
+                "relation": "confirms",
+                "places": "[]",
+                "evidence": "e",
+                "score": 1.0,
+                "reasons": "[]",
+                "review_state": "pending",
+                "created": NOW,
+                "updated": NOW,
+            },
+        )
+        assert driversql.having_findings(connection, ids) == [ids[2]]
+    with engine.connect() as connection:
+        stamps = dict(connection.execute(select(table("item").c.id, table("item").c.analysed_at)).all())
+    assert stamps[ids[0]] == NOW
+    assert stamps[ids[1]] is None
