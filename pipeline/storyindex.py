@@ -34,6 +34,7 @@ Pure: no I/O; imports only `dedupe`.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Set
 from itertools import chain
@@ -52,13 +53,20 @@ MIN_SHARED_FRACTION = 0.1
 STOCK_PHRASE_HOLDERS = 256
 
 
+def _positions() -> array[int]:
+    return array("i")  # a C int: far more candidates than any index holds
+
+
 class StoryIndex:
     """Candidates for syndicated-copy matching, looked up by shared fingerprints."""
 
     def __init__(self, candidates: Iterable[StoryCandidate] = ()) -> None:
         self._candidates: list[StoryCandidate] = []
         self._sizes: list[int] = []  # each candidate's number of fingerprints
-        self._postings: defaultdict[int, list[int]] = defaultdict(list)
+        # Each fingerprint's holders as a C array of positions, not a list of int objects: counting
+        # a look-up's holders then reads ints made fresh in cache, where a list's point to objects
+        # spread over the heap (at 80,000 candidates, 160 -> 90 ns a holder counted; finding 43).
+        self._postings: defaultdict[int, array[int]] = defaultdict(_positions)
         for candidate in candidates:
             self.add(candidate)
 
