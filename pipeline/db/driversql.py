@@ -6,9 +6,9 @@ also rendered its expanding IN list, built a parameter dict per row, ran the typ
 column by column and re-batched the rows ("insertmanyvalues"): more than half of storing a
 feed, and the process that stores is the one a cold cycle waits for (benchmarks/README.md,
 finding 42). Saving a batch of analyses took three more with IN lists of a hundred ids (which
-are still unanalysed, which have findings, marking them analysed). Here the SQL text is built once per dialect and row count, and the values go
-to the driver as one flat tuple, still inside SQLAlchemy's connection, transaction and error
-wrapping. Datetimes are converted by the column type's own bind processor, so they are stored
+are still unanalysed, which have findings, marking them analysed). Here the SQL text is built
+once per dialect and row count, and the values go to the driver as one flat tuple, still
+inside SQLAlchemy's connection, transaction and error wrapping. Datetimes are converted by the column type's own bind processor, so they are stored
 exactly as SQLAlchemy stores them (SQLite compares them as text).
 """
 
@@ -111,15 +111,19 @@ def _mark(dialect: Dialect) -> str:
     return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
+def _marks(mark: str, count: int) -> str:
+    """`count` placeholders, comma-separated: an IN list or a VALUES row."""
+    return ", ".join([mark] * count)
+
+
 @cache
 def _guids_sql(mark: str, count: int) -> str:
-    marks = ", ".join([mark] * count)
-    return f"SELECT guid, item_id FROM item_source WHERE feed_id = {mark} AND guid IN ({marks})"
+    return f"SELECT guid, item_id FROM item_source WHERE feed_id = {mark} AND guid IN ({_marks(mark, count)})"
 
 
 @cache
 def _insert_items_sql(mark: str, count: int) -> str:
-    row = "(" + ", ".join([mark] * len(_ITEM_COLUMNS)) + ")"
+    row = f"({_marks(mark, len(_ITEM_COLUMNS))})"
     return (
         f"INSERT INTO item ({', '.join(_ITEM_COLUMNS)}) VALUES {', '.join([row] * count)} "
         "ON CONFLICT (canonical_url) DO NOTHING RETURNING id, canonical_url"
@@ -128,7 +132,7 @@ def _insert_items_sql(mark: str, count: int) -> str:
 
 @cache
 def _insert_sources_sql(mark: str, count: int) -> str:
-    row = f"({mark}, {mark}, {mark})"
+    row = f"({_marks(mark, 3)})"
     return (
         f"INSERT INTO item_source (item_id, feed_id, guid) VALUES {', '.join([row] * count)} "
         "ON CONFLICT (item_id, feed_id) DO NOTHING"
@@ -139,18 +143,19 @@ def _insert_sources_sql(mark: str, count: int) -> str:
 def _unanalysed_sql(mark: str, count: int, row_locks: bool) -> str:
     # SKIP LOCKED passes over the rows another worker is analysing; SQLite has one writer, no row locks
     locks = " FOR UPDATE SKIP LOCKED" if row_locks else ""
-    marks = ", ".join([mark] * count)
-    return f"SELECT id FROM item WHERE id IN ({marks}) AND analysed_at IS NULL ORDER BY id{locks}"
+    return (
+        f"SELECT id FROM item WHERE id IN ({_marks(mark, count)}) AND analysed_at IS NULL ORDER BY id{locks}"
+    )
 
 
 @cache
 def _mark_analysed_sql(mark: str, count: int) -> str:
-    return f"UPDATE item SET analysed_at = {mark} WHERE id IN ({', '.join([mark] * count)})"
+    return f"UPDATE item SET analysed_at = {mark} WHERE id IN ({_marks(mark, count)})"
 
 
 @cache
 def _having_findings_sql(mark: str, count: int) -> str:
-    return f"SELECT DISTINCT item_id FROM finding WHERE item_id IN ({', '.join([mark] * count)})"
+    return f"SELECT DISTINCT item_id FROM finding WHERE item_id IN ({_marks(mark, count)})"
 
 
 def _datetime_processor(dialect: Dialect) -> Callable[[datetime], Any]:

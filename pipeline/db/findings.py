@@ -78,7 +78,7 @@ def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now:
     return _insert_new(session, to_insert)
 
 
-# Built once, like items' per-feed statements: building them per batch cost more than running them.
+# Built once: building it per batch cost more than running it.
 _INSERT = upserts(_FINDING, ["item_id", "claim_id"], "id")
 
 

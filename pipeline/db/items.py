@@ -184,9 +184,8 @@ def _new_stored_item(item_id: int, story_id: int, feed_name: str, new: NewItem, 
     )
 
 
-# The per-feed statements are built once: building one per feed (coercing its values, keying
-# SQLAlchemy's statement cache) cost more than running it. Core, not ORM: a column select needs
-# no ORM context (its setup per statement was a tenth of storing a feed).
+# The statements every feed runs are driver SQL (`driversql`). This one runs only when a URL was
+# already stored; it is built once, Core, not ORM: a column select needs no ORM context.
 _URLS = sa_select(_ITEM.c.canonical_url, _ITEM.c.id).where(
     _ITEM.c.canonical_url.in_(bindparam("b_urls", expanding=True))
 )
