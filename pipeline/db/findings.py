@@ -15,11 +15,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from pipeline.db import driversql, items
-from pipeline.db.models import FeedRow, FindingRow, ItemRow, for_session, row_id, table, upserts
+from pipeline.db.models import FeedRow, FindingRow, ItemRow, row_id
 from pipeline.db.rows import StoredFinding
 from pipeline.records import Finding, Relation, ReviewState
-
-_FINDING = table("finding")
 
 
 def save_findings(
@@ -63,7 +61,7 @@ def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now:
     """
     # Most items have no finding rows: one Core look-up of which do, ORM rows only for those.
     existing = findings_by_item(session, _having_findings(session, sorted(results)))
-    to_insert: list[dict[str, Any]] = []
+    to_insert: list[tuple[Any, ...]] = []
     if existing:
         for row in session.exec(select(ItemRow).where(col(ItemRow.id).in_(list(existing)))).all():
             item_id = row_id(row.id)
@@ -78,10 +76,6 @@ def save_new(session: Session, results: Mapping[int, Sequence[Finding]], *, now:
     return _insert_new(session, to_insert)
 
 
-# Built once: building it per batch cost more than running it.
-_INSERT = upserts(_FINDING, ["item_id", "claim_id"], "id")
-
-
 def _having_findings(session: Session, item_ids: list[int]) -> list[int]:
     """The items of `item_ids` that have finding rows."""
     having: list[int] = []
@@ -90,31 +84,36 @@ def _having_findings(session: Session, item_ids: list[int]) -> list[int]:
     return having
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert finding rows; return how many were new."""
-    if not rows:
-        return 0
-    # One executemany: compiled once and sent as multi-row INSERTs; RETURNING counts what is new.
-    return len(session.connection().execute(for_session(session, _INSERT), rows).all())
+def _insert_new(session: Session, rows: list[tuple[Any, ...]]) -> int:
+    """Insert finding rows (`_new_row`s); return how many were new."""
+    # Multi-row INSERTs as driver SQL; RETURNING counts what is new (a re-run inserts nothing).
+    return sum(driversql.insert_findings(session.connection(), chunk) for chunk in items.chunks(rows))
 
 
-def _new_row(item_id: int, claim_id: str, finding: Finding, now: datetime) -> dict[str, Any]:
-    return {
-        "item_id": item_id,
-        "claim_id": claim_id,
-        "created": now,
-        "updated": now,
-        **_finding_values(finding),
-    }
+def _new_row(item_id: int, claim_id: str, finding: Finding, now: datetime) -> tuple[Any, ...]:
+    """A new finding's values in `driversql.FINDING_COLUMNS` order: pending review, created now."""
+    values = _finding_values(finding)
+    return (
+        item_id,
+        claim_id,
+        values["relation"],
+        values["places"],
+        values["evidence"],
+        values["score"],
+        values["reasons"],
+        ReviewState.PENDING.value,
+        now,
+        now,
+    )
 
 
 def _replace(
     session: Session, item: ItemRow, found: Sequence[Finding], existing: dict[str, FindingRow], now: datetime
-) -> list[dict[str, Any]]:
+) -> list[tuple[Any, ...]]:
     """Update or delete the item's existing rows in place; return the rows still to insert."""
     item_id = row_id(item.id)
     best = _strongest_per_claim(found)
-    to_insert: list[dict[str, Any]] = []
+    to_insert: list[tuple[Any, ...]] = []
     for claim_id, finding in best.items():
         values = _finding_values(finding)
         row = existing.get(claim_id)
@@ -206,13 +205,17 @@ def _strongest_per_claim(findings: Sequence[Finding]) -> dict[str, Finding]:
     return best
 
 
+# One encoder for every row: `json.dumps` with options builds a new encoder each call.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _finding_values(finding: Finding) -> dict[str, Any]:
     return {
         "relation": finding.relation.value,
-        "places": json.dumps(list(finding.places), ensure_ascii=False),
+        "places": _to_json(list(finding.places)),
         "evidence": finding.evidence,
         "score": finding.score,
-        "reasons": json.dumps(list(finding.reasons), ensure_ascii=False),
+        "reasons": _to_json(list(finding.reasons)),
     }
 
 

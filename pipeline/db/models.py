@@ -8,7 +8,7 @@ compares the two.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Float, Index, Integer, Table, Text, UniqueConstraint, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -155,7 +155,6 @@ class ReportRunRow(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
-_T = TypeVar("_T")
 
 
 def table(name: str) -> Table:
@@ -171,28 +170,6 @@ def dialect_of(session: Session) -> str:
 def insert(session: Session, target: Table) -> postgresql.Insert | sqlite.Insert:
     """A dialect INSERT on `target`, so that statements can say ON CONFLICT DO NOTHING."""
     return postgresql.insert(target) if dialect_of(session) == "postgresql" else sqlite.insert(target)
-
-
-def upserts(
-    target: Table, conflict: list[str], *returning: str
-) -> dict[str, postgresql.Insert | sqlite.Insert]:
-    """`INSERT ... ON CONFLICT (conflict) DO NOTHING [RETURNING ...]` on `target`, built once per dialect.
-
-    Hot statements are built once, at import: building one per call (coercing its values, keying
-    SQLAlchemy's statement cache) cost more than running it. `for_session` picks the session's.
-    """
-    statements: dict[str, postgresql.Insert | sqlite.Insert] = {}
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite)):
-        statement = dialect.insert(target).on_conflict_do_nothing(index_elements=conflict)
-        statements[name] = (
-            statement.returning(*(target.c[column] for column in returning)) if returning else statement
-        )
-    return statements
-
-
-def for_session(session: Session, statements: dict[str, _T]) -> _T:
-    """The session's dialect's statement of `upserts`."""
-    return statements[dialect_of(session)]
 
 
 def row_id(value: int | None) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import StatementError
 
 from pipeline.db import Store, driversql
 from pipeline.db.models import table
@@ -137,3 +139,47 @@ def test_unanalysed_items_are_locked_marked_and_their_findings_seen(store: Store
         stamps = dict(connection.execute(select(table("item").c.id, table("item").c.analysed_at)).all())
     assert stamps[ids[0]] == NOW
     assert stamps[ids[1]] is None
+
+
+def finding_rows(engine: Engine) -> list[tuple[object, ...]]:
+    """Every finding column but the id, as the database holds it."""
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT item_id, claim_id, relation, places, evidence, score, reasons, review_state, "
+            "reviewed_at, note, created, updated FROM finding ORDER BY item_id, claim_id"
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def test_findings_are_stored_as_sqlalchemy_stores_them(store: Store, engine: Engine) -> None:
+    feed = feed_id(engine)
+    later = datetime(2024, 3, 1, 8, 0, 0, 7, tzinfo=KYIV)
+    with engine.begin() as connection:
+        ids = sorted(i for i, _ in driversql.insert_items(connection, feed, [new_item(1, NOW)], NOW))
+    values = [
+        (ids[0], claim, "contradicts", '["Бахмут"]', "«Бахмут» — evidence", 0.8125, '["cue: denied"]', "pending",
+         stamp, stamp)
+        for claim, stamp in (("c1", NOW), ("c2", later))
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        assert driversql.insert_findings(connection, values) == 2
+        assert driversql.insert_findings(connection, values[:1]) == 0  # the same (item, claim): skipped
+    by_driver = finding_rows(engine)
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM finding")
+        connection.execute(
+            insert(table("finding")),
+            [dict(zip(driversql.FINDING_COLUMNS, row, strict=True)) for row in values],
+        )
+    assert by_driver == finding_rows(engine)
+
+
+def test_a_naive_datetime_in_a_finding_is_refused(store: Store, engine: Engine) -> None:
+    feed = feed_id(engine)
+    with engine.begin() as connection:
+        ids = sorted(i for i, _ in driversql.insert_items(connection, feed, [new_item(1, NOW)], NOW))
+    naive = NOW.replace(tzinfo=None)
+    row = (ids[0], "c1", "confirms", "[]", "e", 1.0, "[]", "pending", naive, naive)
+    with engine.begin() as connection, pytest.raises(StatementError):
+        driversql.insert_findings(connection, [row])
