@@ -24,18 +24,25 @@ _FEED = table("feed")
 
 def sync_feeds(session: Session, feeds: Sequence[FeedConfig]) -> None:
     """Make the feed table match the config: add new feeds (due now), update sources, retire the rest."""
-    for feed in feeds:
-        session.exec(
-            insert(session, _FEED)
-            .values(name=feed.name, url=feed.url, path=_path(feed), active=True)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
     wanted = {feed.name: feed for feed in feeds}
     statement = select(FeedRow.name, FeedRow.url, FeedRow.path, FeedRow.active).order_by(col(FeedRow.name))
+    stored = session.exec(statement).all()
+    known = {name for name, *_ in stored}
+    added = [
+        {"name": feed.name, "url": feed.url, "path": _path(feed), "active": True}
+        for feed in feeds
+        if feed.name not in known
+    ]
+    if added:
+        # One executemany for the new feeds, not a statement per configured feed each cycle; a feed
+        # another worker adds meanwhile is skipped (ON CONFLICT), and the next sync settles its source.
+        session.connection().execute(
+            insert(session, _FEED).on_conflict_do_nothing(index_elements=["name"]), added
+        )
     # Only rows that change are written (and so locked), and each UPDATE re-checks the change
     # under the row lock: several workers syncing one config at the start of their cycles take
     # no locks at all, and a change another worker already made is not made again.
-    for name, url, path, active in session.exec(statement).all():
+    for name, url, path, active in stored:
         configured = wanted.get(name)
         if active != (configured is not None):
             _set_active(session, name, configured is not None)

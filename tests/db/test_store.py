@@ -227,6 +227,20 @@ def test_sync_feeds_keeps_state_when_source_unchanged(store: Store) -> None:
     assert store.feed_states(due_before=NOW) == []
 
 
+def test_sync_feeds_adds_many_new_feeds_at_once_and_a_second_sync_changes_nothing(store: Store) -> None:
+    configured = [FeedConfig(name="alpha", url="https://alpha.example/rss")] + [
+        FeedConfig(name=f"feed-{n:03}", url=f"https://n{n}.example/rss") for n in range(600)
+    ]
+    store.record_fetch(ok(etag='"v1"'), now=NOW, next_due=NOW + timedelta(hours=1), warning=None, new_items=0)
+    store.sync_feeds(configured)
+    first = store.feed_states()
+    assert [s.name for s in first] == sorted(feed.name for feed in configured)
+    assert {s.name: s.url for s in first} == {feed.name: feed.url for feed in configured}
+    assert next(s for s in first if s.name == "alpha").etag == '"v1"'  # an existing feed keeps its state
+    store.sync_feeds(configured)
+    assert store.feed_states() == first
+
+
 def test_feed_states_filters_by_name_and_due(store: Store) -> None:
     store.record_fetch(ok(), now=NOW, next_due=NOW + timedelta(minutes=30), warning=None, new_items=0)
     assert [s.name for s in store.feed_states(["alpha"])] == ["alpha"]
