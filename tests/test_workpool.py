@@ -87,6 +87,24 @@ def test_withdraw_takes_back_the_last_share_of_the_analyses_no_worker_started() 
     assert results[:4] == [[analyse(item, matcher)]] * 4
 
 
+def test_the_backlog_counts_the_calls_not_done_beyond_one_a_process() -> None:
+    baseline = load_baseline(ROOT / "config/baselines/bakhmut-2023-01-26.toml")
+    matcher = compile_baseline(baseline, AnalysisSettings())
+    item = ItemText("Bakhmut", "Wagner fighters captured Bakhmut.", datetime(2023, 5, 21, tzinfo=UTC))
+
+    async def run() -> tuple[int, int, int]:
+        with workpool.WorkPool(1, matcher) as pool:
+            idle = pool.backlog()
+            pool._executor().submit(time.sleep, 0.5)  # the one worker is busy: the calls queue up
+            calls = [asyncio.create_task(pool.analyse([item])) for _ in range(7)]
+            await asyncio.sleep(0.1)
+            waiting = pool.backlog()
+            await asyncio.gather(*calls)
+            return idle, waiting, pool.backlog()
+
+    assert asyncio.run(run()) == (0, 6, 0)
+
+
 def test_fetching_waits_while_the_bodies_waiting_for_a_parse_are_over_the_budget() -> None:
     async def run() -> list[str]:
         budget = workpool.BodyBudget(100)
