@@ -15,6 +15,7 @@ from pipeline.analysis import Matcher, compile_baseline
 from pipeline.baseline import load_baseline
 from pipeline.config import Config, FeedConfig
 from pipeline.db import feeds as feeds_module
+from pipeline.db import items as items_module
 from pipeline.db.engine import create_db_engine, migrate
 from pipeline.db.store import Store
 from pipeline.errors import DatabaseError
@@ -105,7 +106,7 @@ def test_a_crash_while_recording_the_fetch_stores_nothing_and_the_rerun_stores_e
         raise RuntimeError("killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(feeds_module, "record_fetch", crash)
+        patch.setattr(feeds_module, "record_fetches", crash)
         with pytest.raises(RuntimeError):
             cycle.run_cycle(config, store, matcher, now=NOW)
     assert store.counts()["items"] == 0, "a feed's items and its fetch record commit together"
@@ -319,18 +320,18 @@ def test_a_crash_inside_a_batch_stores_none_of_its_feeds_and_the_next_cycle_stor
 ) -> None:
     config = make_config(database_url, "wire.rss", "mirror.atom")
     run, ready = _ready(store, config, matcher)
-    real = feeds_module.record_fetch
+    real = items_module.add_items
     calls = 0
 
-    def second_crashes(*args: object, **kwargs: object) -> None:
+    def second_crashes(*args: object, **kwargs: object) -> object:
         nonlocal calls
         calls += 1
         if calls == 2:
             raise RuntimeError("killed")
-        real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patch:
-        patch.setattr(feeds_module, "record_fetch", second_crashes)
+        patch.setattr(items_module, "add_items", second_crashes)
         with pytest.raises(RuntimeError):
             run._store_ready(ready, config.fetch)  # type: ignore[arg-type]
     assert calls == 2, "the first feed was stored, in the transaction the second one broke"

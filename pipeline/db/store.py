@@ -48,6 +48,7 @@ class FetchBatch:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._records: list[FetchRecord] = []  # written together by `finish`, in the same transaction
 
     def save_fetch(
         self,
@@ -59,16 +60,20 @@ class FetchBatch:
         warning: str | None,
         feed_id: int | None = None,
     ) -> list[StoredItem]:
-        """Store a feed's new items, then record its fetch; only items never seen before come back, in order.
+        """Store a feed's new items (its fetch is recorded at `finish`); only items never seen before come back, in order.
 
         `feed_id` (the claimed row's id, when known) spares SQLite the look-up; PostgreSQL still locks the row.
         """
-        session = self._session
-        stored = items.add_items(session, result.feed_name, new, now=now, feed_id=feed_id) if new else []
-        feeds.record_fetch(
-            session, result, now=now, next_due=next_due, warning=warning, new_items=len(stored)
+        stored = (
+            items.add_items(self._session, result.feed_name, new, now=now, feed_id=feed_id) if new else []
         )
+        self._records.append(FetchRecord(result, now, next_due, warning, len(stored)))
         return stored
+
+    def finish(self) -> None:
+        """Record the batch's fetches: one UPDATE for all of them, not one per feed."""
+        feeds.record_fetches(self._session, self._records)
+        self._records = []
 
 
 class Store:
@@ -150,7 +155,9 @@ class Store:
         cycle fetches them again with the old validators and stores the same items, once.
         """
         with self._transaction(write=True) as session:
-            yield FetchBatch(session)
+            batch = FetchBatch(session)
+            yield batch
+            batch.finish()
 
     def feed_statuses(self) -> list[FeedStatus]:
         """The status of every configured feed, by name."""
