@@ -33,7 +33,7 @@ from pipeline.db.rows import FetchRecord
 from pipeline.db.store import FetchBatch, NewItem, Store, StoredItem
 from pipeline.dedupe import StoryCandidate, body_digest, story_text
 from pipeline.fetch import Clients, failure_backoff, fetch_feed
-from pipeline.gcpolicy import fewer_full_collections
+from pipeline.gcpolicy import fewer_collections
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
 from pipeline.storyindex import StoryIndex
 from pipeline.workpool import BodyBudget, PreparedFeed, WorkPool, pool_size, warm_up
@@ -101,7 +101,7 @@ def run_cycle(
     """
     progress = progress or _NoProgress()
     warm_up(config.fetch.processes, len(config.feeds))
-    with fewer_full_collections(), store.worker() as worker:
+    with fewer_collections(), store.worker() as worker:
         store.sync_feeds(config.feeds)
         claimer = FeedClaimer(worker, config, now=now, only_due=only_due)
         expected = len(store.feed_states(claimer.names, due_before=now if only_due else None))
