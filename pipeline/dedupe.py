@@ -49,7 +49,7 @@ from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
 
-from pipeline.records import ParsedItem
+from pipeline.records import ParsedItem, pickled_as_arguments
 
 
 def body_digest(body: bytes) -> str:
@@ -150,6 +150,7 @@ def _bare_start(text: str, length: int) -> str:
     return _bare(text)
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class ItemKeys:
     """An item's duplicate keys, computed once (in the process that parsed it)."""

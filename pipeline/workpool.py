@@ -31,7 +31,7 @@ from pipeline.config import AnalysisSettings
 from pipeline.dedupe import ItemKeys, item_keys
 from pipeline.errors import FetchError
 from pipeline.parse import parse_feed
-from pipeline.records import Finding, ItemText, ParsedFeed
+from pipeline.records import Finding, ItemText, ParsedFeed, pickled_as_arguments
 
 _T = TypeVar("_T")
 
@@ -42,6 +42,7 @@ POOL_MIN_FEEDS = 32
 _matcher: Matcher | None = None
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class PreparedFeed:
     """A parsed feed with each item's duplicate keys, computed where it was parsed."""
