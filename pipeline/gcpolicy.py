@@ -5,11 +5,10 @@ pending analyses, so the heap grows all cycle long; with CPython's default thres
 growth set off six full collections, each walking the whole heap (0.33 s of a 6 s cycle, the event
 loop's process being the one the cycle waits for; benchmarks/README.md, finding 40). While a cycle
 runs, a full collection waits for `FULL_EVERY` collections of the middle generation instead of 10.
-Young collections were the rest: ~640 in that process's cold cycle, ~0.5 s in all (finding 45),
-because a young container that points into the big old structures is traversed whole. While a
-cycle runs one comes every `YOUNG_EVERY` allocations instead of 700: most of a request's or a
-parse's objects are freed by reference counting long before, and the few cycles of garbage wait
-a little longer. The thresholds come back when the last cycle running in the process ends.
+Young collections were the rest: ~640 in that process's cold cycle, ~0.5 s in all (finding 45).
+While a cycle runs one comes every `YOUNG_EVERY` allocations instead of 700, and they took
+~0.2 s: most of a request's or a parse's objects are freed by reference counting long before,
+and the few cycles of garbage wait a little longer. The thresholds come back when the last cycle running in the process ends.
 """
 
 from __future__ import annotations

@@ -5,11 +5,12 @@ its new items, and its item_source rows. Through SQLAlchemy's compiled statement
 also rendered its expanding IN list, built a parameter dict per row, ran the type processors
 column by column and re-batched the rows ("insertmanyvalues"): more than half of storing a
 feed, and the process that stores is the one a cold cycle waits for (benchmarks/README.md,
-finding 42). Saving a batch of analyses took four more: three with IN lists of a hundred ids (which
-are still unanalysed, which have findings, marking them analysed) and the INSERT of its findings. Here the SQL text is built
-once per dialect and row count, and the values go to the driver as one flat tuple, still
-inside SQLAlchemy's connection, transaction and error wrapping. Datetimes are converted by the column type's own bind processor, so they are stored
-exactly as SQLAlchemy stores them (SQLite compares them as text).
+finding 42). Saving a batch of analyses took four more: three with IN lists of a hundred ids
+(which are still unanalysed, which have findings, marking them analysed) and the INSERT of its
+findings. Here the SQL text is built once per dialect and row count, and the values go to the
+driver as one flat tuple, still inside SQLAlchemy's connection, transaction and error wrapping.
+Datetimes are converted by the column type's own bind processor, so they are stored exactly as
+SQLAlchemy stores them (SQLite compares them as text).
 """
 
 from __future__ import annotations
