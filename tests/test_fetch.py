@@ -25,7 +25,15 @@ from werkzeug import Request, Response
 
 from pipeline import __version__
 from pipeline.config import FetchSettings
-from pipeline.fetch import CLIENT_CONNECTIONS, Clients, Resolve, failure_backoff, fetch_feed, make_client
+from pipeline.fetch import (
+    CLIENT_CONNECTIONS,
+    Clients,
+    Resolve,
+    failure_backoff,
+    fetch_feed,
+    make_client,
+    shared_tls_context,
+)
 from pipeline.records import FeedState, FetchResult
 
 FIXTURES = Path(__file__).parent / "fixtures" / "http"
@@ -986,3 +994,14 @@ def test_the_clients_of_a_cycle_share_one_tls_context() -> None:
     contexts = {id(client._transport._pool._ssl_context) for client in clients._clients}  # type: ignore[attr-defined]
     assert len(clients._clients) == 4
     assert len(contexts) == 1
+
+
+def test_every_cycle_of_a_process_reuses_that_tls_context() -> None:
+    # a service's cycles (and both passes of the cycle benchmark) each loaded the CA bundle again
+    first, second = Clients(FetchSettings(concurrency=20)), Clients(FetchSettings(concurrency=5))
+    contexts = {
+        id(client._transport._pool._ssl_context)  # type: ignore[attr-defined]
+        for clients in (first, second)
+        for client in clients._clients
+    }
+    assert contexts == {id(shared_tls_context())}
