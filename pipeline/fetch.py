@@ -264,8 +264,8 @@ async def _attempt(
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
     origin: list[IPAddress] | None = None  # the configured host's addresses, looked up at the first redirect
+    seen: set[str] | None = None  # the URLs visited, once there is a redirect (most fetches have none)
     try:
-        seen = {str(httpx.URL(url))}
         for _hop in range(settings.max_redirects + 1):
             request = client.build_request("GET", url, headers=headers)
             response = await client.send(request, stream=True)
@@ -278,6 +278,8 @@ async def _attempt(
                 await response.aclose()
             if target.scheme not in ("http", "https"):
                 return _Failure(url, "bad_redirect_scheme", f"redirect to a non-http(s) URL ({location})")
+            if seen is None:
+                seen = {str(httpx.URL(url))}
             if str(target) in seen:
                 return _Failure(url, "redirect_loop", f"redirect loop back to {target}")
             if settings.block_private_redirects:

@@ -450,6 +450,13 @@ def test_redirect_loop_is_detected(httpserver: HTTPServer) -> None:
     assert len(httpserver.log) == 2
 
 
+def test_a_url_httpx_cannot_parse_is_a_failure_not_a_crash() -> None:
+    result = run_fetch(feed_at("http://[::1/rss"), make_settings())
+
+    assert result.error_code == "transport_error"
+    assert result.error_message == "InvalidURL: Invalid port: ':1'"
+
+
 def test_too_many_redirects(httpserver: HTTPServer) -> None:
     def next_hop(request: Request) -> Response:
         hop = int(request.path.rsplit("/", 1)[1])
