@@ -71,7 +71,7 @@ def make_client(
     """An AsyncClient with our timeouts, connection limits and headers; redirects are ours to follow.
 
     `tls` is a TLS context to share (`shared_tls_context()`, what the client would make itself):
-    making one loads the CA bundle, ~25 ms, as long as a 304 takes for 30 feeds.
+    making one loads the CA bundle, ~25-30 ms, as long as a 304 takes for 30 feeds.
     """
     connections = settings.concurrency if connections is None else connections
     timeout = httpx.Timeout(
@@ -137,7 +137,7 @@ class Clients:
 
 @cache
 def shared_tls_context() -> ssl.SSLContext:
-    """The TLS context of every client this process makes: each would load the CA bundle, ~30 ms.
+    """The TLS context of every client this process makes: each would load the CA bundle, ~25-30 ms.
 
     Made once per process, not once per cycle: a service's cycles, and both passes of a
     benchmark, each paid it again (a 304 pass of 250 feeds takes ~0.6 s). Nothing changes it

@@ -20,7 +20,7 @@ def pickled_as_arguments(cls: type[_R]) -> type[_R]:
 
     For the records that cross the worker pool's process boundary, thousands a cycle: a slots
     dataclass's own pickling asks `fields()` of every object, each way, in Python; this reads the
-    values in one C call (benchmarks/README.md, finding 46).
+    values in one C call (benchmarks/README.md, finding 48).
     """
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     if not all(f.init for f in fields(cls)):  # type: ignore[arg-type]

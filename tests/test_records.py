@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +30,8 @@ def test_every_record_sent_to_or_from_the_pool_comes_back_equal() -> None:
         PreparedFeed(ParsedFeed("Wire", (item,)), (item_keys(item),)),
     ]
     for record in records:
+        # pickled as the class and its field values, not through the dataclass's own state methods
+        assert record.__reduce__() == (type(record), tuple(getattr(record, f.name) for f in fields(record)))  # type: ignore[arg-type]
         back = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
         assert back == record
         assert type(back) is type(record)
