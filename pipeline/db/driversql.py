@@ -15,7 +15,8 @@ SQLAlchemy stores them (SQLite compares them as text).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -54,11 +55,11 @@ def insert_items(
 ) -> list[tuple[int, str]]:
     """INSERT the items, skipping canonical URLs already stored; (id, canonical URL) of those inserted."""
     stamp = _datetime_processor(connection.dialect)
-    sql = _insert_items_sql(_mark(connection.dialect), len(items))
-    try:
+    sql = _insert_sql(
+        "item", _ITEM_COLUMNS, "canonical_url", "id, canonical_url", _mark(connection.dialect), len(items)
+    )
+    with _naive_datetimes_refused(sql):
         values = _item_values(feed_id, items, stamp(now), stamp)
-    except ValueError as exc:  # a naive datetime: refused as SQLAlchemy's own statements refuse it
-        raise StatementError(str(exc), sql, None, exc) from exc
     return [(int(item_id), url) for item_id, url in connection.exec_driver_sql(sql, values).all()]
 
 
@@ -110,17 +111,22 @@ def insert_findings(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> 
             stamps[moment] = processor(moment)
         return stamps[moment]
 
-    sql = _insert_findings_sql(_mark(connection.dialect), len(rows))
-    try:
+    sql = _insert_sql(
+        "finding", FINDING_COLUMNS, "item_id, claim_id", "id", _mark(connection.dialect), len(rows)
+    )
+    with _naive_datetimes_refused(sql):
         values = tuple(value for row in rows for value in (*row[:8], stamp(row[8]), stamp(row[9])))
-    except ValueError as exc:  # a naive datetime, as in insert_items
-        raise StatementError(str(exc), sql, None, exc) from exc
     return len(connection.exec_driver_sql(sql, values).all())
+
+
+_SOURCE_COLUMNS = ("item_id", "feed_id", "guid")
 
 
 def insert_sources(connection: Connection, rows: Sequence[tuple[int, int, str | None]]) -> None:
     """INSERT (item id, feed id, guid) rows into item_source, skipping pairs already there."""
-    sql = _insert_sources_sql(_mark(connection.dialect), len(rows))
+    sql = _insert_sql(
+        "item_source", _SOURCE_COLUMNS, "item_id, feed_id", None, _mark(connection.dialect), len(rows)
+    )
     connection.exec_driver_sql(sql, tuple(value for row in rows for value in row))
 
 
@@ -158,29 +164,15 @@ def _guids_sql(mark: str, count: int) -> str:
 
 
 @cache
-def _insert_items_sql(mark: str, count: int) -> str:
-    row = f"({_marks(mark, len(_ITEM_COLUMNS))})"
+def _insert_sql(
+    table_name: str, columns: tuple[str, ...], conflict: str, returning: str | None, mark: str, count: int
+) -> str:
+    """A multi-row INSERT of `count` rows that skips rows clashing on `conflict`, RETURNING `returning` if given."""
+    row = f"({_marks(mark, len(columns))})"
+    tail = f" RETURNING {returning}" if returning else ""
     return (
-        f"INSERT INTO item ({', '.join(_ITEM_COLUMNS)}) VALUES {', '.join([row] * count)} "
-        "ON CONFLICT (canonical_url) DO NOTHING RETURNING id, canonical_url"
-    )
-
-
-@cache
-def _insert_sources_sql(mark: str, count: int) -> str:
-    row = f"({_marks(mark, 3)})"
-    return (
-        f"INSERT INTO item_source (item_id, feed_id, guid) VALUES {', '.join([row] * count)} "
-        "ON CONFLICT (item_id, feed_id) DO NOTHING"
-    )
-
-
-@cache
-def _insert_findings_sql(mark: str, count: int) -> str:
-    row = f"({_marks(mark, len(FINDING_COLUMNS))})"
-    return (
-        f"INSERT INTO finding ({', '.join(FINDING_COLUMNS)}) VALUES {', '.join([row] * count)} "
-        "ON CONFLICT (item_id, claim_id) DO NOTHING RETURNING id"
+        f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES {', '.join([row] * count)} "
+        f"ON CONFLICT ({conflict}) DO NOTHING{tail}"
     )
 
 
@@ -201,6 +193,15 @@ def _mark_analysed_sql(mark: str, count: int) -> str:
 @cache
 def _having_findings_sql(mark: str, count: int) -> str:
     return f"SELECT DISTINCT item_id FROM finding WHERE item_id IN ({_marks(mark, count)})"
+
+
+@contextmanager
+def _naive_datetimes_refused(sql: str) -> Iterator[None]:
+    """A naive datetime met while building `sql`'s values is refused as SQLAlchemy's own statements refuse it."""
+    try:
+        yield
+    except ValueError as exc:  # UTCDateTime's bind processor raises it for a datetime without a zone
+        raise StatementError(str(exc), sql, None, exc) from exc
 
 
 def _datetime_processor(dialect: Dialect) -> Callable[[datetime], Any]:

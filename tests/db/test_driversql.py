@@ -36,14 +36,19 @@ def feed_id(engine: Engine) -> int:
         return int(connection.execute(text("SELECT id FROM feed WHERE name = 'alpha'")).scalar_one())
 
 
-def stored_rows(engine: Engine) -> list[tuple[object, ...]]:
-    """Every item column but the id, as the database holds it (on SQLite the datetimes are text)."""
+def rows_of(engine: Engine, sql: str) -> list[tuple[object, ...]]:
+    """The rows of a query, as the database holds them (on SQLite the datetimes are text)."""
     with engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT canonical_url, url, guid, feed_id, title, summary, published, fetched, content_hash, "
-            "story_id, flags FROM item ORDER BY canonical_url"
-        ).all()
-    return [tuple(row) for row in rows]
+        return [tuple(row) for row in connection.exec_driver_sql(sql).all()]
+
+
+def stored_rows(engine: Engine) -> list[tuple[object, ...]]:
+    """Every item column but the id."""
+    return rows_of(
+        engine,
+        "SELECT canonical_url, url, guid, feed_id, title, summary, published, fetched, content_hash, "
+        "story_id, flags FROM item ORDER BY canonical_url",
+    )
 
 
 def test_items_are_stored_as_sqlalchemy_stores_them(store: Store, engine: Engine) -> None:
@@ -142,13 +147,12 @@ def test_unanalysed_items_are_locked_marked_and_their_findings_seen(store: Store
 
 
 def finding_rows(engine: Engine) -> list[tuple[object, ...]]:
-    """Every finding column but the id, as the database holds it."""
-    with engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT item_id, claim_id, relation, places, evidence, score, reasons, review_state, "
-            "reviewed_at, note, created, updated FROM finding ORDER BY item_id, claim_id"
-        ).all()
-    return [tuple(row) for row in rows]
+    """Every finding column but the id."""
+    return rows_of(
+        engine,
+        "SELECT item_id, claim_id, relation, places, evidence, score, reasons, review_state, "
+        "reviewed_at, note, created, updated FROM finding ORDER BY item_id, claim_id",
+    )
 
 
 def test_findings_are_stored_as_sqlalchemy_stores_them(store: Store, engine: Engine) -> None:
