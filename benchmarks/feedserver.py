@@ -32,14 +32,17 @@ from email.utils import format_datetime
 from html import escape
 from pathlib import Path
 
-from analysis_speed import make_item
-
 HERE = Path(__file__).resolve().parent
 LAST_MODIFIED = format_datetime(datetime(2026, 1, 5, 12, 0, tzinfo=UTC), usegmt=True)
 
 
 def feed_body(number: int, items: int, rng: random.Random) -> bytes:
     """Feed `number`'s document: RSS 2.0 when even, Atom when odd; links unique across feeds."""
+    # Imported here, in the server's process: cycle.py imports this module, and every newswatch
+    # pool process runs cycle.py's module again (as it runs the light `newswatch` script), so
+    # the analysis core that analysis_speed imports must not come in with it.
+    from analysis_speed import make_item
+
     published = datetime(2026, 1, 5, 11, 0, tzinfo=UTC)
     parts: list[str] = []
     atom = number % 2 == 1

@@ -34,9 +34,10 @@ from pipeline.db.store import FetchBatch, NewItem, Store, StoredItem
 from pipeline.dedupe import StoryCandidate, body_digest, story_text
 from pipeline.fetch import Clients, failure_backoff, fetch_feed
 from pipeline.gcpolicy import fewer_collections
+from pipeline.poolwork import PreparedFeed
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
 from pipeline.storyindex import StoryIndex
-from pipeline.workpool import BodyBudget, PreparedFeed, WorkPool, pool_size, warm_up
+from pipeline.workpool import BodyBudget, WorkPool, pool_size, warm_up
 
 logger = logging.getLogger(__name__)
 

@@ -1,14 +1,14 @@
 """The CPU-bound stages of a cycle, parse and analysis, off the event loop and on every core.
 
 feedparser and the analysis core are pure Python, so threads would share one core with the
-event loop that fetches. A cycle of many feeds therefore hands both to a process pool: each
-worker process compiles the baseline once when it starts (a `Matcher` holds caches that do not
-pickle; the `Baseline` and `AnalysisSettings` it came from do), then parses bodies and analyses
-items as the cycle sends them. Starting the pool costs about half a second, so a small cycle
-(or one that is all 304s) parses in a thread and leaves analysis to `cycle.analyse_pending`.
-Each parsed feed comes back with its items' duplicate keys (`dedupe.item_keys`), so the
-process that stores does not spend its time hashing and folding text. Only plain values cross
-the process boundary: bytes in, records or (code, detail) out. The pool tells the cycle how many
+event loop that fetches. A cycle of many feeds therefore hands both to a process pool, whose
+processes run `pipeline.poolwork`: each is started with the baseline (a `Matcher` holds caches
+that do not pickle; the `Baseline` and `AnalysisSettings` it came from do) and compiles it at
+its first analysis, then parses bodies and analyses items as the cycle sends them. Starting the
+pool costs a few tenths of a second, so a small cycle (or one that is all 304s) parses in a
+thread and leaves analysis to `cycle.analyse_pending`. Each parsed feed comes back with its
+items' duplicate keys (`dedupe.item_keys`), so the process that stores does not spend its time
+hashing and folding text. The pool tells the cycle how many
 calls wait (`backlog`) and gives back the analyses no worker has started (`withdraw`), so that
 the event loop's process can do them when it would otherwise wait.
 """
@@ -19,36 +19,20 @@ import asyncio
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import pickle
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pipeline.analysis import Matcher, analyse, compile_baseline
-from pipeline.baseline import Baseline
-from pipeline.config import AnalysisSettings
-from pipeline.dedupe import ItemKeys, item_keys
-from pipeline.errors import FetchError
-from pipeline.parse import parse_feed
-from pipeline.records import Finding, ItemText, ParsedFeed, pickled_as_arguments
+from pipeline.analysis import Matcher
+from pipeline.poolwork import PreparedFeed, analyse_texts, parse_body, ready, start_worker
+from pipeline.records import Finding, ItemText
 
 _T = TypeVar("_T")
 
 # Below this many feeds a cycle works in threads: starting the processes costs more than it saves.
 POOL_MIN_FEEDS = 32
-
-# The worker process's compiled baseline, set once by `_start_worker` (one per process, never shared).
-_matcher: Matcher | None = None
-
-
-@pickled_as_arguments
-@dataclass(frozen=True, slots=True)
-class PreparedFeed:
-    """A parsed feed with each item's duplicate keys, computed where it was parsed."""
-
-    feed: ParsedFeed
-    keys: tuple[ItemKeys, ...]  # one per item, in order
 
 
 class BodyBudget:
@@ -95,7 +79,7 @@ def pool_size(processes: int | None, feeds: int) -> int:
 def warm_up(processes: int | None, feeds: int) -> None:
     """Start the fork server now if a cycle of `feeds` feeds will want a pool: it is ready when the pool starts.
 
-    The fork server imports this module (~0.3 s) before it forks the first worker; started at
+    The fork server imports `pipeline.poolwork` (~0.1 s) before it forks the first worker; started at
     the top of a cycle, it does that while the cycle reads its feeds, instead of after. It
     lives as long as this process (a service starts it once) and costs nothing while idle.
     """
@@ -148,14 +132,14 @@ class WorkPool:
     def start(self) -> None:
         """Start the processes now, in a thread, rather than at the first parse; call it in the event loop.
 
-        The first process takes ~0.3 s to be ready (the fork server imports this module), and the
+        The first process takes a few tenths of a second to be ready (the fork server starts), and the
         first `submit` waits for it: in a thread, the event loop fetches meanwhile (the cycle's
         first feeds are fetched and waiting when the pool is up), and calls sent in the meantime
         wait for it without holding the loop.
         """
         if self.size > 0 and self._starting is None:
             executor = self._executor()  # built here, in the loop's thread: spawning waits for the submit
-            self._starting = asyncio.create_task(asyncio.to_thread(executor.submit, _ready))
+            self._starting = asyncio.create_task(asyncio.to_thread(executor.submit, ready))
 
     async def _started(self) -> None:
         starting = self._starting
@@ -205,8 +189,8 @@ class WorkPool:
             self._pool = ProcessPoolExecutor(
                 self.size,
                 mp_context=_context(),
-                initializer=_start_worker,
-                initargs=(self._matcher.baseline, self._matcher.settings),
+                initializer=start_worker,
+                initargs=(pickle.dumps((self._matcher.baseline, self._matcher.settings)),),
             )
         return self._pool
 
@@ -215,40 +199,16 @@ def _context() -> multiprocessing.context.BaseContext:
     """forkserver where the platform has it, else spawn; never fork.
 
     Not fork: the parent holds database connections and an event loop's threads. A spawned
-    worker starts a fresh interpreter and re-runs the parent's main module: for the `newswatch`
-    command that is the whole CLI (0.95 s of imports, against 0.31 s for this module), in every
-    worker of every cycle. The fork server is spawned once per process with the main module and
-    this one imported, and forks each worker from that clean, single-threaded state in
-    milliseconds.
+    worker starts a fresh interpreter and imports the worker's side again, in every worker of
+    every cycle. The fork server is spawned once per process with `pipeline.poolwork` imported
+    (0.1 s), and forks each worker from that clean, single-threaded state in milliseconds.
+
+    Each forked worker still runs the parent's main module again: `__main__` in the preload list
+    is ignored up to Python 3.12 (CPython gh-126631, fixed in later 3.13 and 3.14 releases). So
+    the module the `newswatch` script runs, `pipeline.__main__`, imports nothing at load.
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", __name__])
+    context.set_forkserver_preload(["__main__", "pipeline.poolwork"])
     return context
-
-
-def parse_body(body: bytes, url: str, now: datetime) -> PreparedFeed | tuple[str, str]:
-    """parse_feed as a plain value: the feed with its items' keys, or the error's (code, detail)."""
-    try:
-        feed = parse_feed(body, source=url, fetched_at=now, now=now)
-    except FetchError as exc:
-        return exc.code, exc.detail
-    # Hashing and folding each item's text is pure CPU work: done here, it leaves the event
-    # loop's process (which also stores) free for the database.
-    return PreparedFeed(feed, tuple(item_keys(item) for item in feed.items))
-
-
-def _ready() -> None:
-    """Nothing: sent to start the pool's processes before there is work."""
-
-
-def analyse_texts(items: list[ItemText]) -> list[list[Finding]]:
-    """Analyse items with this worker process's compiled baseline."""
-    assert _matcher is not None, "worker process started without _start_worker"
-    return [analyse(item, _matcher) for item in items]
-
-
-def _start_worker(baseline: Baseline, settings: AnalysisSettings) -> None:
-    global _matcher  # one compiled baseline per worker process, set once at its start
-    _matcher = compile_baseline(baseline, settings)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.dedupe import ItemKeys, item_keys
+from pipeline.poolwork import PreparedFeed, parse_body
 from pipeline.records import Finding, ItemText, ParsedFeed, ParsedItem, Relation, pickled_as_arguments
-from pipeline.workpool import PreparedFeed, parse_body
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 NOW = datetime(2023, 1, 26, 12, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import workpool
+from pipeline import poolwork, workpool
 from pipeline.analysis import analyse, compile_baseline
 from pipeline.baseline import load_baseline
 from pipeline.config import AnalysisSettings
@@ -142,7 +142,7 @@ def test_start_leaves_the_event_loop_free_and_a_parse_sent_meanwhile_waits_for_i
             real_submit = executor.submit
 
             def slow_first_submit(fn: Callable[..., object], /, *args: object) -> object:
-                if fn is workpool._ready:
+                if fn is poolwork.ready:
                     assert gate.wait(10)
                     events.append("started")
                 return real_submit(fn, *args)
@@ -158,7 +158,7 @@ def test_start_leaves_the_event_loop_free_and_a_parse_sent_meanwhile_waits_for_i
 
     events, parsed = asyncio.run(run())
     assert events == ["the loop ran meanwhile", "started"]
-    assert isinstance(parsed, workpool.PreparedFeed)
+    assert isinstance(parsed, poolwork.PreparedFeed)
     assert parsed.feed.items
 
 

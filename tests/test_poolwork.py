@@ -1,0 +1,68 @@
+"""What the pool's processes run: the parse side at load, the analysis side at the first analysis."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline import poolwork
+from pipeline.analysis import analyse, compile_baseline, matcher
+from pipeline.baseline import load_baseline
+from pipeline.config import AnalysisSettings
+from pipeline.records import ItemText
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "config/baselines/bakhmut-2023-01-26.toml"
+
+
+def test_the_fork_servers_import_leaves_the_analysis_side_out() -> None:
+    script = (
+        "import sys, pipeline.poolwork\n"
+        "print(sorted(m for m in ('pipeline.analysis', 'pipeline.baseline', 'pipeline.config', 'pydantic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_worker_compiles_its_baseline_once_at_its_first_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    baseline, settings = load_baseline(BASELINE), AnalysisSettings()
+    compiled: list[object] = []
+
+    def counting(*args: object) -> object:
+        compiled.append(args)
+        return compile_baseline(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matcher, "compile_baseline", counting)
+    monkeypatch.setattr("pipeline.analysis.compile_baseline", counting)
+    monkeypatch.setattr(poolwork, "_compile_args", None)
+    monkeypatch.setattr(poolwork, "_analyser", None)
+    poolwork.start_worker(pickle.dumps((baseline, settings)))
+    assert compiled == []
+    items = [
+        ItemText(
+            "Soledar",
+            "Russian forces captured the town of Soledar near Bakhmut, the Ukrainian military said.",
+            datetime(2023, 2, 1, tzinfo=UTC),
+        ),
+        ItemText("Weather", "Rain is expected in Kyiv tomorrow.", datetime(2023, 2, 1, tzinfo=UTC)),
+    ]
+    found = poolwork.analyse_texts(items)
+    assert len(compiled) == 1
+    expected = compile_baseline(baseline, settings)
+    assert found == [analyse(item, expected) for item in items]
+    assert [finding.claim_id for finding in found[0]] == ["soledar-fell"]
+    assert found[1] == []
+    poolwork.analyse_texts(items)
+    assert len(compiled) == 1
+
+
+def test_a_worker_started_without_a_baseline_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(poolwork, "_compile_args", None)
+    monkeypatch.setattr(poolwork, "_analyser", None)
+    with pytest.raises(AssertionError, match="without start_worker"):
+        poolwork.analyse_texts([ItemText("t", "b", None)])
