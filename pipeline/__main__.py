@@ -1,7 +1,7 @@
 """`python -m pipeline` and the `newswatch` script: the command line, imported when it runs.
 
 Nothing is imported at load: every process of a cycle's pool runs its parent's main module
-again (see `workpool._context`), and for the `newswatch` script that means this module.
+again (see `processes.pool_context`), and for the `newswatch` script that means this module.
 Importing the CLI here cost each pool process 0.6-0.8 s before its first parse.
 """
 

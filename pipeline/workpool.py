@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from pipeline.analysis import Matcher
 from pipeline.poolwork import PreparedFeed, analyse_texts, parse_body, ready, start_worker
+from pipeline.processes import make_executor, pool_context
 from pipeline.records import Finding, ItemText
 
 _T = TypeVar("_T")
@@ -83,7 +84,9 @@ def warm_up(processes: int | None, feeds: int) -> None:
     the top of a cycle, it does that while the cycle reads its feeds, instead of after. It
     lives as long as this process (a service starts it once) and costs nothing while idle.
     """
-    if pool_size(processes, feeds) > 0 and isinstance(_context(), multiprocessing.context.ForkServerContext):
+    if pool_size(processes, feeds) > 0 and isinstance(
+        pool_context(), multiprocessing.context.ForkServerContext
+    ):
         multiprocessing.forkserver.ensure_running()
 
 
@@ -186,29 +189,7 @@ class WorkPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.size,
-                mp_context=_context(),
-                initializer=start_worker,
-                initargs=(pickle.dumps((self._matcher.baseline, self._matcher.settings)),),
+            self._pool = make_executor(
+                self.size, start_worker, (pickle.dumps((self._matcher.baseline, self._matcher.settings)),)
             )
         return self._pool
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """forkserver where the platform has it, else spawn; never fork.
-
-    Not fork: the parent holds database connections and an event loop's threads. A spawned
-    worker starts a fresh interpreter and imports the worker's side again, in every worker of
-    every cycle. The fork server is spawned once per process with `pipeline.poolwork` imported
-    (0.1 s), and forks each worker from that clean, single-threaded state in milliseconds.
-
-    Each forked worker still runs the parent's main module again: `__main__` in the preload list
-    is ignored up to Python 3.12 (CPython gh-126631, fixed in later 3.13 and 3.14 releases). So
-    the module the `newswatch` script runs, `pipeline.__main__`, imports nothing at load.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "pipeline.poolwork"])
-    return context

@@ -36,8 +36,8 @@ def test_a_pool_process_of_the_script_does_not_import_the_command_line(tmp_path:
         "def loaded():\n    return sorted(m for m in sys.modules if m.startswith('pipeline.cli'))\n\n"
         "if __name__ == '__main__':\n"
         "    from concurrent.futures import ProcessPoolExecutor\n"
-        "    from pipeline.workpool import _context\n"
-        "    with ProcessPoolExecutor(1, mp_context=_context()) as pool:\n"
+        "    from pipeline.processes import pool_context\n"
+        "    with ProcessPoolExecutor(1, mp_context=pool_context()) as pool:\n"
         "        print(pool.submit(loaded).result())\n"
     )
     out = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, check=True, cwd=ROOT)
