@@ -1,6 +1,7 @@
 """newswatch's real cycle against the fetch-and-parse floor and the `reader` library, side by side.
 
     python benchmarks/cycle.py [--feeds 1000] [--concurrency 20] [--only newswatch,floor,reader] [--no-validators]
+                               [--rounds 3]
 
 `feedserver.py` serves N feeds (RSS 2.0 and Atom, 20 items of ~100 words each) from its own
 process on 127.0.0.1 with ETag/Last-Modified and 304s. Each contender then runs in a fresh
@@ -20,6 +21,11 @@ real servers do) and the second pass is of unchanged 200s instead of 304s.
 Prints wall time, items/s, peak RSS, requests the server saw and the server's CPU share (well
 under 100% means the server was not the bottleneck) per pass, then the ratios against the
 targets of issue 7, and a last summary line.
+
+The contenders run `--rounds` times in turn (each round starting with the next one). Every
+ratio is taken within a round and the figure is the median of the rounds' ratios, each printed:
+on a shared machine a neighbour can slow one contender's pass and spare the next one's (the
+same 250-feed cold pass varied by 30% from one minute to the next).
 """
 
 from __future__ import annotations
@@ -29,11 +35,13 @@ import asyncio
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -270,8 +278,75 @@ def measure(
     return result
 
 
-def report(results: dict[str, dict[str, Any]], feeds: int, skipped: list[str], again: str = "304") -> None:
-    """Print the table, the ratios and the summary line (`again`: what the second pass is called)."""
+def report(
+    rounds: list[dict[str, dict[str, Any]]], feeds: int, skipped: list[str], again: str = "304"
+) -> None:
+    """Print each round's table, the ratios (each round's, and their median) and the summary line.
+
+    `again` is what the second pass is called. Each ratio is taken within a round, whose
+    contenders ran one after the other, and the median of the rounds' ratios is the figure: on a
+    shared machine one contender's pass can be slowed by a neighbour that another's was spared.
+    """
+    for number, results in enumerate(rounds, 1):
+        if len(rounds) > 1:
+            print(f"round {number} of {len(rounds)} (contenders in the order they ran)")
+        _table(results, feeds, skipped if number == 1 else [], again)
+    lines: list[str] = []
+    medians: list[str] = []
+    for label, target, of in _figures(again):
+        values = [value for value in (of(results) for results in rounds) if value is not None]
+        if values:
+            median = statistics.median(values)
+            each = (
+                f" (median of {len(values)} rounds: {', '.join(f'{v:.2f}' for v in values)})"
+                if len(values) > 1
+                else ""
+            )
+            verdict = "met" if median <= target else "NOT met"
+            lines.append(f"{label}: {median:.2f}{each} (target <= {target}) {verdict}")
+            medians.append(f"{label}: {median:.2f}")
+    newswatch = [results["newswatch"] for results in rounds if "newswatch" in results]
+    if newswatch:
+        cost = statistics.median(1000 * nw["cold"]["wall"] / feeds for nw in newswatch)
+        rss = max(nw["rss_peak"] for nw in newswatch)
+        lines.append(f"cost per feed, newswatch cold: {cost:.2f} ms; "
+                     f"peak RSS {rss:.0f} MB (target <= 250 MB at 1,000 feeds)")  # fmt: skip
+    pairs = [
+        (r["newswatch"]["cold"]["cpu"], r["reader"]["cold"]["cpu"])
+        for r in rounds
+        if {"newswatch", "reader"} <= r.keys()
+    ]
+    if pairs:
+        # On this machine's cores a contender's wall time is at least its CPU time over the cores it
+        # keeps busy: the ratio of CPU time says what the wall-time ratio can reach.
+        cpu = statistics.median(nw / peer for nw, peer in pairs)
+        lines.append("cold CPU s, newswatch (all processes) / reader: "
+                     + ", ".join(f"{nw:.2f} / {peer:.2f}" for nw, peer in pairs) + f" = {cpu:.2f}")  # fmt: skip
+    for line in lines:
+        print(line)
+    print(f"summary: {feeds} feeds; " + "; ".join(medians))
+
+
+def _figures(again: str) -> list[tuple[str, float, Callable[[dict[str, dict[str, Any]]], float | None]]]:
+    """Each target ratio: its label, its target and how one round's results give it (None: not run)."""
+
+    def ratio(a: str, b: str, run_a: str, run_b: str) -> Callable[[dict[str, dict[str, Any]]], float | None]:
+        def of(results: dict[str, dict[str, Any]]) -> float | None:
+            if a not in results or b not in results:
+                return None
+            return float(results[a][run_a]["wall"] / results[b][run_b]["wall"])
+
+        return of
+
+    return [
+        ("cold newswatch / reader", 0.5, ratio("newswatch", "reader", "cold", "cold")),
+        ("cold newswatch / floor", 1.3, ratio("newswatch", "floor", "cold", "cold")),
+        (f"{again} / cold (newswatch)", 0.25, ratio("newswatch", "newswatch", "304", "cold")),
+        (f"{again} newswatch / floor {again}", 1.2, ratio("newswatch", "floor", "304", "304")),
+    ]
+
+
+def _table(results: dict[str, dict[str, Any]], feeds: int, skipped: list[str], again: str) -> None:
     print(
         f"{feeds:,} feeds; wall s | items | items/s | peak RSS MB | CPU s of all its processes | server CPU s"
     )
@@ -289,35 +364,6 @@ def report(results: dict[str, dict[str, Any]], feeds: int, skipped: list[str], a
               f"server CPU {result['server_cpu']:.1f} s")  # fmt: skip
     for name in skipped:
         print(f"{name:<10} skipped: the reader package is not installed (pip install reader)")
-    ratios: list[str] = []
-    nw = results.get("newswatch")
-    floor = results.get("floor")
-    peer = results.get("reader")
-    if nw and peer:
-        ratios.append(_ratio("cold newswatch / reader", nw["cold"]["wall"] / peer["cold"]["wall"], 0.5))
-    if nw and floor:
-        ratios.append(_ratio("cold newswatch / floor", nw["cold"]["wall"] / floor["cold"]["wall"], 1.3))
-    if nw:
-        ratios.append(_ratio(f"{again} / cold (newswatch)", nw["304"]["wall"] / nw["cold"]["wall"], 0.25))
-    if nw and floor:
-        ratios.append(
-            _ratio(f"{again} newswatch / floor {again}", nw["304"]["wall"] / floor["304"]["wall"], 1.2)
-        )
-    if nw:
-        ratios.append(f"cost per feed, newswatch cold: {1000 * nw['cold']['wall'] / feeds:.2f} ms; "
-                      f"peak RSS {nw['rss_peak']:.0f} MB (target <= 250 MB at 1,000 feeds)")  # fmt: skip
-    if nw and peer:
-        # On this machine's cores a contender's wall time is at least its CPU time over the cores it
-        # keeps busy: the ratio of CPU time says what the wall-time ratio can reach.
-        ratios.append(f"cold CPU s, newswatch (all processes) / reader: {nw['cold']['cpu']:.2f} / "
-                      f"{peer['cold']['cpu']:.2f} = {nw['cold']['cpu'] / peer['cold']['cpu']:.2f}")  # fmt: skip
-    for line in ratios:
-        print(line)
-    print(f"summary: {feeds} feeds; " + "; ".join(line.split(" (target")[0] for line in ratios[:4]))
-
-
-def _ratio(label: str, value: float, target: float) -> str:
-    return f"{label}: {value:.2f} (target <= {target}) {'met' if value <= target else 'NOT met'}"
 
 
 def main() -> None:
@@ -330,6 +376,9 @@ def main() -> None:
     parser.add_argument("--contender", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     parser.add_argument("--no-validators", action="store_true", help="a server that ignores validators")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every contender, in turn; each ratio is their median"
+    )
     args = parser.parse_args()
     prefix = "u" if args.no_validators else "f"
     if args.contender:
@@ -346,10 +395,16 @@ def main() -> None:
             skipped.append("reader")
     server = RunningServer(args.feeds)
     try:
-        results = {name: measure(name, server, args.concurrency, args.no_validators) for name in wanted}
+        rounds = []
+        for number in range(max(args.rounds, 1)):
+            # each round starts with the next contender, so that none always runs first or last
+            order = wanted[number % len(wanted) :] + wanted[: number % len(wanted)] if wanted else []
+            rounds.append(
+                {name: measure(name, server, args.concurrency, args.no_validators) for name in order}
+            )
     finally:
         server.close()
-    report(results, args.feeds, skipped, "same" if args.no_validators else "304")
+    report(rounds, args.feeds, skipped, "same" if args.no_validators else "304")
 
 
 if __name__ == "__main__":

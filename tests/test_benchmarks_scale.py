@@ -26,13 +26,18 @@ def run(script: str, *args: str) -> str:
 
 
 def test_cycle_benchmark_compares_newswatch_with_the_floor_and_the_peer() -> None:
-    out = run("cycle.py", "--feeds", "30", "--concurrency", "5")
+    out = run("cycle.py", "--feeds", "30", "--concurrency", "5", "--rounds", "2")
     lines = out.splitlines()
-    # Every feed fetched once cold and answered 304 once: 60 requests per contender.
+    # Every feed fetched once cold and answered 304 once: 60 requests per contender and round.
     assert "responses {'200': 30, '304': 30}" in out
     newswatch = [line.split() for line in lines if line.startswith("newswatch ")]
-    assert [(row[1], row[3]) for row in newswatch] == [("cold", "600"), ("304", "0")]
-    assert "cold newswatch / floor:" in out
+    assert [(row[1], row[3]) for row in newswatch] == [("cold", "600"), ("304", "0")] * 2
+    # each round starts with the next contender
+    firsts = [lines[n + 3].split()[0] for n, line in enumerate(lines) if line.startswith("round ")]
+    assert firsts == ["newswatch", "floor"]
+    assert any(
+        line.startswith("cold newswatch / floor: ") and "(median of 2 rounds: " in line for line in lines
+    )
     assert "304 / cold (newswatch):" in out
     try:
         import reader  # noqa: F401 -- the peer is a dev dependency of the benchmark only
@@ -45,8 +50,9 @@ def test_cycle_benchmark_compares_newswatch_with_the_floor_and_the_peer() -> Non
 
 def test_cycle_benchmark_against_a_server_that_ignores_validators() -> None:
     out = run(
-        "cycle.py", "--feeds", "30", "--concurrency", "5", "--only", "newswatch,floor", "--no-validators"
-    )
+        "cycle.py", "--feeds", "30", "--concurrency", "5", "--only", "newswatch,floor", "--no-validators",
+        "--rounds", "1",
+    )  # fmt: skip
     assert out.count("responses {'200': 60}") == 2  # no 304 at all: every body sent twice
     newswatch = [line.split() for line in out.splitlines() if line.startswith("newswatch ")]
     floor = [line.split() for line in out.splitlines() if line.startswith("floor ")]
@@ -54,6 +60,7 @@ def test_cycle_benchmark_against_a_server_that_ignores_validators() -> None:
     assert [(row[1], row[3]) for row in newswatch] == [("cold", "600"), ("same", "0")]
     assert [(row[1], row[3]) for row in floor] == [("cold", "600"), ("same", "600")]
     assert "same / cold (newswatch):" in out
+    assert "round " not in out  # one round: one table, and its own ratios
 
 
 def test_analysis_speed_prints_both_rates_and_their_ratio() -> None:
