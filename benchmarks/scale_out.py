@@ -118,7 +118,9 @@ def one_run(workers: int, args: argparse.Namespace, server: RunningServer) -> di
             store.sync_feeds(config_for(url, server.base, args.feeds, args.concurrency).feeds)
         server.reset()
         now = datetime.now(UTC).isoformat()
-        command = [sys.executable, __file__, "--worker", "--database-url", url, "--base", server.base,
+        # `-c`, not this file's path: see cycle.this_script
+        code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import scale_out; scale_out.main()"
+        command = [sys.executable, "-c", code, "--worker", "--database-url", url, "--base", server.base,
                    "--feeds", str(args.feeds), "--concurrency", str(args.concurrency), "--now", now]  # fmt: skip
         if args.processes is not None:
             command += ["--processes", str(args.processes)]
