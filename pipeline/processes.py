@@ -7,7 +7,7 @@ when the loop gives it up, every 5 ms at most (`sys.getswitchinterval`). With th
 defaults, one call queued beyond each process's and a result pipe of 64 kB (two or three
 parsed feeds), a worker waited for its next call and then to write its result: 0.5-1.2 s of
 a 5.5 s cycle of 1,000 feeds, while the event loop's process analysed what the worker could
-have (benchmarks/README.md, finding 51). So calls are queued QUEUED_CALLS ahead and the result
+have (benchmarks/README.md, finding 53). So calls are queued QUEUED_CALLS ahead and the result
 pipe holds RESULT_PIPE_BYTES. A queued call can no longer be withdrawn (`WorkPool.withdraw`):
 eight analyses of a feed are ~20 ms of work.
 """
