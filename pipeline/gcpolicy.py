@@ -8,7 +8,8 @@ runs, a full collection waits for `FULL_EVERY` collections of the middle generat
 Young collections were the rest: ~640 in that process's cold cycle, ~0.5 s in all (finding 45).
 While a cycle runs one comes every `YOUNG_EVERY` allocations instead of 700, and they took
 ~0.2 s: most of a request's or a parse's objects are freed by reference counting long before,
-and the few cycles of garbage wait a little longer. The thresholds come back when the last cycle running in the process ends.
+and the few cycles of garbage wait a little longer. The thresholds come back when the last cycle
+running in the process ends.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ _saved: tuple[int, int, int] = gc.get_threshold()
 
 @contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Raise the young and full thresholds to `YOUNG_EVERY` and `FULL_EVERY` for the block; restore them when the last block ends."""
+    """Raise the young and full thresholds to `YOUNG_EVERY` and `FULL_EVERY` for the block.
+
+    They are restored when the last block running in the process ends.
+    """
     global _running, _saved  # the collector is one per process: so is what it was set to
     with _lock:
         if _running == 0:

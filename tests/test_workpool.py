@@ -70,9 +70,8 @@ def test_withdraw_takes_back_the_last_share_of_the_analyses_no_worker_started() 
         with workpool.WorkPool(1, matcher) as pool:
             pool._executor().submit(time.sleep, 1.0)  # the one worker is busy: the calls queue up
             calls = [asyncio.create_task(pool.analyse([item])) for _ in range(QUEUED_CALLS + 6)]
-            await asyncio.sleep(
-                0.3
-            )  # the executor queues the first calls for the worker: they count as started
+            # the executor queues the first calls for the worker meanwhile: they count as started
+            await asyncio.sleep(0.3)
             taken = pool.withdraw(0.5)
             return taken, await asyncio.gather(*calls, return_exceptions=True)
 
