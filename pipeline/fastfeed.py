@@ -28,7 +28,6 @@ from typing import Any
 
 from feedparser.datetimes import _parse_date
 from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import _urljoin
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +43,19 @@ _RSS_IGNORED = frozenset(
 _ATOM_IGNORED = frozenset({f"{_ATOM}category", f"{_ATOM}rights"})
 _ATOM_PEOPLE = frozenset({f"{_ATOM}author", f"{_ATOM}contributor"})  # name/email/uri children, never read
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_REFUSED = re.compile(rb"<!(?:DOCTYPE|ENTITY)|xml:base", re.IGNORECASE)
+# Markup feedparser must read, looked for in the lowered body: a case-insensitive regex tries
+# every position in Python's engine (415 µs for a 25 kB feed, against 47 µs for these).
+_REFUSED = (b"<!doctype", b"<!entity", b"xml:base")
+# What feedparser's `_urljoin("", uri)` changes in an id or a link: the slashes after "scheme://"
+# (its `_urifixer`; an empty base leaves the rest as it is). Matched, not substituted: 0.4 µs, not 4.7.
+_EXTRA_SLASHES = re.compile("[A-Za-z][A-Za-z0-9+-.]*://(/+)")
 _C1 = re.compile("[\x80-\x9f]")
 _LINK_REFERENCE = re.compile("&([A-Za-z0-9_]+);")
+
+
+def _needs_feedparser(data: bytes) -> bool:
+    lowered = data.lower()  # ASCII only, as a bytes regex's IGNORECASE
+    return any(markup in lowered for markup in _REFUSED)
 
 
 class _NotPlain(Exception):
@@ -55,7 +64,7 @@ class _NotPlain(Exception):
 
 def read(data: bytes) -> dict[str, Any] | None:
     """feedparser's result for a plain UTF-8 RSS 2.0 or Atom 1.0 document (the keys parse_feed reads), else None."""
-    if _REFUSED.search(data):
+    if _needs_feedparser(data):
         return None
     try:
         root = ET.fromstring(data)
@@ -245,8 +254,8 @@ def _attr(element: ET.Element, name: str) -> str | None:
 
 
 def _fixed_uri(value: str) -> str:
-    fixed: str = _urljoin("", value)
-    return fixed
+    extra = _EXTRA_SLASHES.match(value)
+    return value if extra is None else value[: extra.start(1)] + value[extra.end(1) :]
 
 
 def _link_text(value: str) -> str:

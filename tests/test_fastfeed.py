@@ -279,7 +279,11 @@ def test_refused_documents_go_to_feedparser() -> None:
     assert fast_read(plain.encode())
     for refused in (
         plain.replace("<rss", '<!DOCTYPE rss SYSTEM "x.dtd"><rss'),
+        plain.replace(
+            "<rss", '<!doctype rss SYSTEM "x.dtd"><rss'
+        ),  # found in any case, as feedparser reads it
         plain.replace("<channel>", '<channel xml:base="https://b.example/">'),
+        plain.replace("<channel>", '<channel XML:Base="https://b.example/">'),
         plain.replace("Bakhmut", "Bakhmut&nbsp;"),  # undefined in XML: feedparser's lenient parser
         plain.replace("Bakhmut", "Bakh<b>mut</b>"),
         plain.replace("Bakhmut", "Bakhmut\u0093"),
@@ -291,6 +295,28 @@ def test_refused_documents_go_to_feedparser() -> None:
         '<rss version="2.0"><channel><title>N</title></channel></rss>',
     ):
         assert not fast_read(refused.encode()), refused
+
+
+def test_ids_and_links_are_fixed_as_feedparser_fixes_them() -> None:
+    # feedparser passes each id and link through `_urljoin("", value)`: only the slashes after
+    # "scheme://" change. Strings built of what that rule looks at, and some written out.
+    from feedparser.urls import _urljoin
+
+    rng = random.Random(7)
+    values = [
+        "https:////x.example/a",
+        "HTTP:///a",
+        "a+b-c.d://///q",
+        "1http:///x",
+        " http:///x",
+        "http://",
+        "x://",
+    ]
+    values += [
+        "".join(rng.choice("hHt:/ps.+-1aZ?#&;,") for _ in range(rng.randint(0, 14))) for _ in range(20_000)
+    ]
+    for value in values:
+        assert fastfeed._fixed_uri(value) == _urljoin("", value), value
 
 
 def test_a_bug_in_the_fast_reading_costs_nothing_but_a_warning(
