@@ -81,12 +81,27 @@ _TRACKING_PREFIXES = ("utm_", "at_")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = _PATH_SAFE + "?"
 _ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+# A URL that `_canonical_parsed` would only cut a trailing slash from: lowercase http(s), a
+# lowercase host of plain labels, no port, user, query or fragment, a path of characters that
+# `quote` keeps and no escape.
+_PLAIN_URL = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?P<path>/[A-Za-z0-9/:@!$&'()*+,;=._~-]*)?"
+)
 _NUMBER = re.compile(r"\d+")
 
 
 def canonical_url(url: str) -> str:
     """The URL in one canonical form for duplicate detection; anything not http(s) is returned stripped."""
     text = url.strip()
+    plain = _PLAIN_URL.fullmatch(text)
+    if plain is not None:  # most links: already canonical but for a trailing slash (a quarter of the time)
+        path = plain["path"] or "/"
+        return f"{plain['scheme']}://{plain['host']}{path.rstrip('/') or '/'}"
+    return _canonical_parsed(text)
+
+
+def _canonical_parsed(text: str) -> str:
+    """`canonical_url` of a stripped URL, read part by part."""
     try:
         parts = urlsplit(text)
         scheme = parts.scheme.lower()

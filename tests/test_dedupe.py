@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pipeline import dedupe
 from pipeline.config import AnalysisSettings
 from pipeline.dedupe import (
     SHORT_TEXT,
@@ -90,6 +91,70 @@ def test_canonical_url_is_idempotent() -> None:
     for url in ("HTTPS://Ex.com:443/a/?utm_source=x&b=%c3%a9&a#f", "https://ПРИМЕР.рф/Новини/?q=Бахмут"):
         once = canonical_url(url)
         assert canonical_url(once) == once
+
+
+def test_canonical_url_takes_plain_links_the_short_way_to_the_same_form() -> None:
+    # `canonical_url` reads most links with one pattern; every string here also goes the long
+    # way (`_canonical_parsed`), and both must agree, whichever way the string was taken.
+    rng = random.Random(11)
+    pieces = [
+        "http",
+        "https",
+        "HTTP",
+        "://",
+        "/",
+        "//",
+        "a",
+        "Z",
+        "0",
+        "-",
+        ".",
+        ":",
+        "@",
+        "?",
+        "#",
+        "%",
+        "%2f",
+        "é",
+    ]
+    pieces += [
+        "=",
+        "&",
+        "utm_source=x",
+        ";",
+        "~",
+        "_",
+        "'",
+        "(",
+        "+",
+        ",",
+        "!",
+        "$",
+        "*",
+        " ",
+        "\t",
+        "[",
+        "]",
+        "80",
+    ]
+    urls = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(30_000)]
+    urls += [
+        f"{scheme}://{host}{path}"
+        for scheme in ("http", "https")
+        for host in ("a.example", "a-b.c0", "x.", "X.org", "a..b")
+        for path in ("", "/", "//", "/a/b/", "/a:b@c/", "/%7e", "/a;b=c", "/~x_y.z-")
+    ]
+    safe = "abcXYZ019/:@!$&'()*+,;=._~-%?#é "
+    urls += [
+        f"{rng.choice(['http', 'https'])}://{rng.choice(['a', 'news.example', 'b-1.c'])}/"
+        + "".join(rng.choice(safe) for _ in range(rng.randint(0, 10)))
+        for _ in range(5_000)
+    ]
+    taken = 0
+    for url in urls:
+        assert canonical_url(url) == dedupe._canonical_parsed(url.strip()), url
+        taken += dedupe._PLAIN_URL.fullmatch(url.strip()) is not None
+    assert taken > 1_000, "the short way was tried"
 
 
 def test_content_hash_is_sha256_of_the_normalised_text() -> None:
