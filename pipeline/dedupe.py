@@ -94,7 +94,7 @@ def canonical_url(url: str) -> str:
     """The URL in one canonical form for duplicate detection; anything not http(s) is returned stripped."""
     text = url.strip()
     plain = _PLAIN_URL.fullmatch(text)
-    if plain is not None:  # most links: already canonical but for a trailing slash (a quarter of the time)
+    if plain is not None:  # most links: already canonical but for a trailing slash
         path = plain["path"] or "/"
         return f"{plain['scheme']}://{plain['host']}{path.rstrip('/') or '/'}"
     return _canonical_parsed(text)

@@ -51,6 +51,9 @@ MIN_SHARED_FRACTION = 0.1
 # sharing it says nothing about being a copy. Stock phrases are left out of both the count and
 # the text's fingerprints that the tenth is taken of.
 STOCK_PHRASE_HOLDERS = 256
+# Candidates an index keeps at most (`StoryIndex`): eight times the stored stories a cycle starts
+# from, and a cold cycle of 1,000 feeds (20,000 items) never drops one.
+CANDIDATES_KEPT = 40_000
 
 
 def _positions() -> array[int]:
@@ -58,33 +61,64 @@ def _positions() -> array[int]:
 
 
 class StoryIndex:
-    """Candidates for syndicated-copy matching, looked up by shared fingerprints."""
+    """Candidates for syndicated-copy matching, looked up by shared fingerprints; at most `capacity` of them.
 
-    def __init__(self, candidates: Iterable[StoryCandidate] = ()) -> None:
+    A cycle adds every item it stores, and a look-up's cost grows with what the index holds
+    (finding 44 of benchmarks/README.md), as does its memory (a first cycle over 100,000 feeds
+    would add two million items). So the index keeps the latest candidates only: two shelves of
+    `capacity // 2`, and when the newer is full the older is dropped. A copy is found when its
+    original is among the last `capacity // 2` to `capacity` candidates added; a cycle reads only
+    the newest 5,000 stored stories to start with (`Store.recent_story_candidates`) for the same reason.
+    """
+
+    def __init__(self, candidates: Iterable[StoryCandidate] = (), capacity: int = CANDIDATES_KEPT) -> None:
+        self._half = max(1, capacity // 2)
+        self._older: _Shelf | None = None
+        self._newer = _Shelf()
+        for candidate in candidates:
+            self.add(candidate)
+
+    def __len__(self) -> int:
+        return len(self._newer) + (len(self._older) if self._older is not None else 0)
+
+    def add(self, candidate: StoryCandidate, keys: Set[int] | None = None) -> None:
+        """Make a stored item a candidate for later items (`keys`: its text's fingerprints, if known)."""
+        if len(self._newer) >= self._half:
+            self._older, self._newer = self._newer, _Shelf()
+        self._newer.add(candidate, story_fingerprints(candidate.text) if keys is None else keys)
+
+    def find(self, text: str, min_similarity: float, keys: Set[int] | None = None) -> StoryCandidate | None:
+        """The candidate `text` (a `story_text`) is a syndicated copy of, as `find_syndicated` decides."""
+        keys = story_fingerprints(text) if keys is None else keys
+        shelves = (self._older, self._newer) if self._older is not None else (self._newer,)
+        # in the order they were added, older shelf first: find_syndicated's tie rule holds across both
+        candidates = [candidate for shelf in shelves for candidate in shelf.sharing(keys)]
+        return find_syndicated(text, candidates, min_similarity) if candidates else None
+
+
+class _Shelf:
+    """Candidates by fingerprint: which share enough of a text's fingerprints to be scored."""
+
+    def __init__(self) -> None:
         self._candidates: list[StoryCandidate] = []
         self._sizes: list[int] = []  # each candidate's number of fingerprints
         # Each fingerprint's holders as a C array of positions, not a list of int objects: counting
         # a look-up's holders then reads ints made fresh in cache, where a list's point to objects
         # spread over the heap (at 75,000 candidates, 157 -> 92 ns a holder counted; finding 44).
         self._postings: defaultdict[int, array[int]] = defaultdict(_positions)
-        for candidate in candidates:
-            self.add(candidate)
 
     def __len__(self) -> int:
         return len(self._candidates)
 
-    def add(self, candidate: StoryCandidate, keys: Set[int] | None = None) -> None:
-        """Make a stored item a candidate for later items (`keys`: its text's fingerprints, if known)."""
+    def add(self, candidate: StoryCandidate, keys: Set[int]) -> None:
         position = len(self._candidates)
         self._candidates.append(candidate)
-        keys = story_fingerprints(candidate.text) if keys is None else keys
         self._sizes.append(len(keys))
         for key in keys:
             self._postings[key].append(position)
 
-    def find(self, text: str, min_similarity: float, keys: Set[int] | None = None) -> StoryCandidate | None:
-        """The candidate `text` (a `story_text`) is a syndicated copy of, as `find_syndicated` decides."""
-        keys = story_fingerprints(text) if keys is None else keys
+    def sharing(self, keys: Set[int]) -> list[StoryCandidate]:
+        """The candidates that share enough of `keys` (the module's rule), in the order they were added."""
         get = self._postings.get
         # the holders of each of the text's fingerprints that is not a stock phrase, counted in one C pass
         held = [holders for holders in (get(key, ()) for key in keys) if len(holders) <= STOCK_PHRASE_HOLDERS]
@@ -97,6 +131,4 @@ class StoryIndex:
             for position, count in shared.items()
             if count >= needed and count >= MIN_SHARED_FRACTION * min(counted, sizes[position])
         )
-        if not positions:
-            return None
-        return find_syndicated(text, [self._candidates[p] for p in positions], min_similarity)
+        return [self._candidates[p] for p in positions]

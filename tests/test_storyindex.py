@@ -100,3 +100,26 @@ def test_stock_phrases_held_by_hundreds_of_stories_are_not_counted_and_copies_ar
     copy = story_text("Report 120 - Reuters", f"{stock} and repair crew 120 restored power to street 120")
     assert index.find(copy, DEFAULT) == stories[120]
     assert scored[-1] < 10, "only stories sharing more than the stock phrase are scored"
+
+
+def test_the_index_keeps_the_latest_candidates_only_and_finds_copies_among_them() -> None:
+    # two shelves of `capacity // 2`: the older is dropped when the newer fills
+    others = [
+        StoryCandidate(100 + n, 100 + n, story_text(f"Report {n} on grain exports", f"Ships {n} left."))
+        for n in range(3)
+    ]
+    index = StoryIndex([ORIGINAL, others[0], others[1]], capacity=4)  # the original now on the older shelf
+    assert (len(index), index.find(ORIGINAL.text, DEFAULT)) == (3, ORIGINAL)
+    index.add(others[2])
+    assert (len(index), index.find(ORIGINAL.text, DEFAULT)) == (4, ORIGINAL)
+    index.add(OTHER)  # the newer shelf was full: the one holding the original goes
+    assert len(index) == 3
+    assert index.find(ORIGINAL.text, DEFAULT) is None
+    assert index.find(others[2].text, DEFAULT) == others[2]
+
+
+def test_ties_go_to_the_first_candidate_added_across_shelves() -> None:
+    first = StoryCandidate(7, 7, ORIGINAL.text)
+    second = StoryCandidate(8, 8, ORIGINAL.text)
+    index = StoryIndex([OTHER, first, second], capacity=4)  # first on the older shelf, second on the newer
+    assert index.find(ORIGINAL.text, DEFAULT) == first
