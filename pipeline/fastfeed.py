@@ -24,6 +24,7 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from feedparser.datetimes import _parse_date
@@ -279,7 +280,45 @@ def _atom_link(element: ET.Element, current: str | None) -> str | None:
 
 def _date(element: ET.Element) -> object:
     """feedparser's reading of a date: a UTC struct_time, or None when it cannot read it."""
-    return _parse_date(_text(element))
+    text = _text(element)
+    # feedparser tries up to nine formats in turn (12-18 µs a date); the two that nearly every
+    # feed writes are read here as its W3DTF and RFC 822 readers read them (tested against it)
+    found = _W3DTF.fullmatch(text) or _RFC822.fullmatch(text)
+    if found is None:
+        return _parse_date(text)
+    month = found["month"]
+    try:
+        stamp = datetime(
+            int(found["year"]), _MONTHS.get(month) or int(month), int(found["day"]),
+            int(found["hour"]), int(found["minute"]), int(found["second"]), tzinfo=UTC,
+        )  # fmt: skip
+        sign = found["sign"]
+        if sign:
+            offset = timedelta(hours=int(found["zone_hours"]), minutes=int(found["zone_minutes"]))
+            stamp = stamp + offset if sign == "-" else stamp - offset
+        return stamp.utctimetuple()
+    except (OverflowError, ValueError):
+        return _parse_date(text)  # out of range: whatever feedparser makes of it
+
+
+# The two date forms read without feedparser (ASCII digits only: `\d` would take any script's).
+_TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})"
+_W3DTF = re.compile(
+    rf"(?P<year>[0-9]{{4}})-(?P<month>[0-9]{{2}})-(?P<day>[0-9]{{2}})T{_TIME}(?:\.[0-9]+)?"
+    r"(?:Z|(?P<sign>[+-])(?P<zone_hours>[0-9]{2}):(?P<zone_minutes>[0-9]{2}))"
+)
+_RFC822 = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?P<day>[0-9]{1,2}) "
+    r"(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    rf"(?P<year>[0-9]{{4}}) {_TIME} "
+    r"(?:GMT|UTC?|Z|(?P<sign>[+-])(?P<zone_hours>[0-9]{2})(?P<zone_minutes>[0-9]{2}))"
+)
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 
 def _keep_summary(entry: dict[str, Any]) -> None:
