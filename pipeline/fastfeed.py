@@ -302,6 +302,12 @@ def _date(element: ET.Element) -> object:
 
 
 # The two date forms read without feedparser (ASCII digits only: `\d` would take any script's).
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 _TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})"
 _W3DTF = re.compile(
     rf"(?P<year>[0-9]{{4}})-(?P<month>[0-9]{{2}})-(?P<day>[0-9]{{2}})T{_TIME}(?:\.[0-9]+)?"
@@ -309,16 +315,10 @@ _W3DTF = re.compile(
 )
 _RFC822 = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?P<day>[0-9]{1,2}) "
-    r"(?P<month>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    rf"(?P<month>{'|'.join(_MONTHS)}) "
     rf"(?P<year>[0-9]{{4}}) {_TIME} "
     r"(?:GMT|UTC?|Z|(?P<sign>[+-])(?P<zone_hours>[0-9]{2})(?P<zone_minutes>[0-9]{2}))"
 )
-_MONTHS = {
-    name: n
-    for n, name in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
 
 
 def _keep_summary(entry: dict[str, Any]) -> None:

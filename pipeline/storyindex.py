@@ -73,13 +73,13 @@ class StoryIndex:
 
     def __init__(self, candidates: Iterable[StoryCandidate] = (), capacity: int = CANDIDATES_KEPT) -> None:
         self._half = max(1, capacity // 2)
-        self._older: _Shelf | None = None
+        self._older = _Shelf()  # empty until the newer shelf first fills
         self._newer = _Shelf()
         for candidate in candidates:
             self.add(candidate)
 
     def __len__(self) -> int:
-        return len(self._newer) + (len(self._older) if self._older is not None else 0)
+        return len(self._older) + len(self._newer)
 
     def add(self, candidate: StoryCandidate, keys: Set[int] | None = None) -> None:
         """Make a stored item a candidate for later items (`keys`: its text's fingerprints, if known)."""
@@ -90,9 +90,8 @@ class StoryIndex:
     def find(self, text: str, min_similarity: float, keys: Set[int] | None = None) -> StoryCandidate | None:
         """The candidate `text` (a `story_text`) is a syndicated copy of, as `find_syndicated` decides."""
         keys = story_fingerprints(text) if keys is None else keys
-        shelves = (self._older, self._newer) if self._older is not None else (self._newer,)
         # in the order they were added, older shelf first: find_syndicated's tie rule holds across both
-        candidates = [candidate for shelf in shelves for candidate in shelf.sharing(keys)]
+        candidates = self._older.sharing(keys) + self._newer.sharing(keys)
         return find_syndicated(text, candidates, min_similarity) if candidates else None
 
 
@@ -119,6 +118,8 @@ class _Shelf:
 
     def sharing(self, keys: Set[int]) -> list[StoryCandidate]:
         """The candidates that share enough of `keys` (the module's rule), in the order they were added."""
+        if not self._candidates:  # the older shelf, before the newer first fills
+            return []
         get = self._postings.get
         # the holders of each of the text's fingerprints that is not a stock phrase, counted in one C pass
         held = [holders for holders in (get(key, ()) for key in keys) if len(holders) <= STOCK_PHRASE_HOLDERS]

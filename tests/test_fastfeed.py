@@ -323,22 +323,7 @@ def test_ids_and_links_are_fixed_as_feedparser_fixes_them() -> None:
 def _date_strings(rng: random.Random) -> list[str]:
     """RFC 822 and W3DTF dates, in range and out of it, and near misses of both."""
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "mon", "Mo"]
-    months = [
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "May",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Oct",
-        "Nov",
-        "Dec",
-        "dec",
-        "Foo",
-    ]
+    months = [*fastfeed._MONTHS, "dec", "Foo"]
     zones = ["GMT", "UT", "UTC", "Z", "EST", "gmt", "+0000", "-0000", "+0530", "-0930", "+9999", "+14:00", ""]
 
     def two(top: int) -> str:
