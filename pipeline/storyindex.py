@@ -35,7 +35,8 @@ Pure: no I/O; imports only `dedupe`.
 from __future__ import annotations
 
 from array import array
-from collections import Counter, defaultdict
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Set
 from itertools import chain
 
@@ -56,80 +57,84 @@ STOCK_PHRASE_HOLDERS = 256
 CANDIDATES_KEPT = 40_000
 
 
-def _positions() -> array[int]:
-    return array("i")  # a C int: far more candidates than any index holds
-
-
 class StoryIndex:
     """Candidates for syndicated-copy matching, looked up by shared fingerprints; at most `capacity` of them.
 
     A cycle adds every item it stores, and a look-up's cost grows with what the index holds
     (finding 44 of benchmarks/README.md), as does its memory (a first cycle over 100,000 feeds
-    would add two million items). So the index keeps the latest candidates only: two shelves of
-    `capacity // 2`, and when the newer is full the older is dropped. A copy is found when its
-    original is among the last `capacity // 2` to `capacity` candidates added; a cycle reads only
-    the newest 5,000 stored stories to start with (`Store.recent_story_candidates`) for the same reason.
+    would add two million items). So the index keeps the latest candidates only: when it holds
+    `capacity`, the older half is dropped, and a copy is found when its original is among the
+    last `capacity // 2` to `capacity` candidates added. A cycle reads only the newest 5,000
+    stored stories to start with (`Store.recent_story_candidates`) for the same reason.
+
+    Each candidate has a sequence number, its position in the order of adding; each fingerprint
+    maps to the ascending sequence numbers of its holders, as a C array (counting a look-up's
+    holders then reads ints made fresh in cache, where a list's point to objects spread over the
+    heap: at 75,000 candidates, 157 -> 92 ns a holder counted; finding 44). One map for every
+    candidate kept, not one per half: a look-up's dictionary probes miss the cache, and two maps
+    made each look-up probe twice once both held candidates (finding 59).
     """
 
     def __init__(self, candidates: Iterable[StoryCandidate] = (), capacity: int = CANDIDATES_KEPT) -> None:
         self._half = max(1, capacity // 2)
-        self._older = _Shelf()  # empty until the newer shelf first fills
-        self._newer = _Shelf()
+        self._candidates: list[StoryCandidate] = []
+        self._sizes: list[int] = []  # each candidate's number of fingerprints
+        self._first = 0  # the sequence number of self._candidates[0]
+        self._postings: dict[int, array[int]] = {}
         for candidate in candidates:
             self.add(candidate)
 
     def __len__(self) -> int:
-        return len(self._older) + len(self._newer)
+        return len(self._candidates)
 
     def add(self, candidate: StoryCandidate, keys: Set[int] | None = None) -> None:
         """Make a stored item a candidate for later items (`keys`: its text's fingerprints, if known)."""
-        if len(self._newer) >= self._half:
-            self._older, self._newer = self._newer, _Shelf()
-        self._newer.add(candidate, story_fingerprints(candidate.text) if keys is None else keys)
+        if len(self._candidates) >= 2 * self._half:
+            self._drop_oldest(self._half)
+        keys = story_fingerprints(candidate.text) if keys is None else keys
+        number = self._first + len(self._candidates)
+        self._candidates.append(candidate)
+        self._sizes.append(len(keys))
+        postings = self._postings
+        for key in keys:
+            holders = postings.get(key)
+            if holders is None:
+                postings[key] = array("q", (number,))  # 64-bit: numbers only grow
+            else:
+                holders.append(number)
 
     def find(self, text: str, min_similarity: float, keys: Set[int] | None = None) -> StoryCandidate | None:
         """The candidate `text` (a `story_text`) is a syndicated copy of, as `find_syndicated` decides."""
-        keys = story_fingerprints(text) if keys is None else keys
-        # in the order they were added, older shelf first: find_syndicated's tie rule holds across both
-        candidates = self._older.sharing(keys) + self._newer.sharing(keys)
+        candidates = self._sharing(story_fingerprints(text) if keys is None else keys)
         return find_syndicated(text, candidates, min_similarity) if candidates else None
 
-
-class _Shelf:
-    """Candidates by fingerprint: which share enough of a text's fingerprints to be scored."""
-
-    def __init__(self) -> None:
-        self._candidates: list[StoryCandidate] = []
-        self._sizes: list[int] = []  # each candidate's number of fingerprints
-        # Each fingerprint's holders as a C array of positions, not a list of int objects: counting
-        # a look-up's holders then reads ints made fresh in cache, where a list's point to objects
-        # spread over the heap (at 75,000 candidates, 157 -> 92 ns a holder counted; finding 44).
-        self._postings: defaultdict[int, array[int]] = defaultdict(_positions)
-
-    def __len__(self) -> int:
-        return len(self._candidates)
-
-    def add(self, candidate: StoryCandidate, keys: Set[int]) -> None:
-        position = len(self._candidates)
-        self._candidates.append(candidate)
-        self._sizes.append(len(keys))
-        for key in keys:
-            self._postings[key].append(position)
-
-    def sharing(self, keys: Set[int]) -> list[StoryCandidate]:
+    def _sharing(self, keys: Set[int]) -> list[StoryCandidate]:
         """The candidates that share enough of `keys` (the module's rule), in the order they were added."""
-        if not self._candidates:  # the older shelf, before the newer first fills
-            return []
         get = self._postings.get
         # the holders of each of the text's fingerprints that is not a stock phrase, counted in one C pass
         held = [holders for holders in (get(key, ()) for key in keys) if len(holders) <= STOCK_PHRASE_HOLDERS]
         counted = len(held)
         shared = Counter(chain.from_iterable(held))
         needed = min(MIN_SHARED, counted)
-        sizes = self._sizes
-        positions = sorted(
-            position
-            for position, count in shared.items()
-            if count >= needed and count >= MIN_SHARED_FRACTION * min(counted, sizes[position])
+        sizes, first = self._sizes, self._first
+        numbers = sorted(
+            number
+            for number, count in shared.items()
+            if count >= needed and count >= MIN_SHARED_FRACTION * min(counted, sizes[number - first])
         )
-        return [self._candidates[p] for p in positions]
+        return [self._candidates[number - first] for number in numbers]
+
+    def _drop_oldest(self, count: int) -> None:
+        """Forget the `count` candidates added first, and every fingerprint only they held."""
+        cutoff = self._first + count
+        del self._candidates[:count], self._sizes[:count]
+        self._first = cutoff
+        # one pass over the map every `count` additions: ~2 µs an addition at 20,000 (finding 59)
+        gone: list[int] = []
+        for key, holders in self._postings.items():
+            if holders[-1] < cutoff:
+                gone.append(key)
+            elif holders[0] < cutoff:
+                del holders[: bisect_left(holders, cutoff)]
+        for key in gone:
+            del self._postings[key]

@@ -79,17 +79,30 @@ def test_a_copy_with_an_edit_every_few_words_is_still_found(every: int) -> None:
     assert index.find(text, DEFAULT) == ORIGINAL
 
 
-def test_stock_phrases_held_by_hundreds_of_stories_are_not_counted_and_copies_are_still_found(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    stock = "officials in the donetsk region said the city came under heavy shelling overnight"
-    stories = [
-        StoryCandidate(
-            n, n, story_text(f"Report {n}", f"{stock} and repair crew {n} restored power to street {n}")
-        )
-        for n in range(STOCK_PHRASE_HOLDERS + 50)
+STOCK = "officials in the donetsk region said the city came under heavy shelling overnight"
+
+
+def _stock_reports(count: int) -> list[StoryCandidate]:
+    return [
+        StoryCandidate(n, n, story_text(f"Report {n}", f"{STOCK} and repair crew {n} restored power to street {n}"))
+        for n in range(count)
     ]
-    index = StoryIndex(stories)
+
+
+@pytest.mark.parametrize(
+    "capacity",
+    [
+        storyindex.CANDIDATES_KEPT,
+        # more holders than the limit in all, fewer in each half: the limit is of every candidate kept
+        2 * STOCK_PHRASE_HOLDERS,
+    ],
+)
+def test_stock_phrases_held_by_hundreds_of_stories_are_not_counted_and_copies_are_still_found(
+    monkeypatch: pytest.MonkeyPatch, capacity: int
+) -> None:
+    stories = _stock_reports(STOCK_PHRASE_HOLDERS + 50)
+    index = StoryIndex(stories, capacity=capacity)
+    assert len(index) == len(stories)
     scored: list[int] = []
 
     def counting(text: str, candidates: list[StoryCandidate], min_similarity: float) -> StoryCandidate | None:
@@ -97,29 +110,43 @@ def test_stock_phrases_held_by_hundreds_of_stories_are_not_counted_and_copies_ar
         return find_syndicated(text, candidates, min_similarity)
 
     monkeypatch.setattr(storyindex, "find_syndicated", counting)
-    copy = story_text("Report 120 - Reuters", f"{stock} and repair crew 120 restored power to street 120")
+    copy = story_text("Report 120 - Reuters", f"{STOCK} and repair crew 120 restored power to street 120")
     assert index.find(copy, DEFAULT) == stories[120]
     assert scored[-1] < 10, "only stories sharing more than the stock phrase are scored"
 
 
 def test_the_index_keeps_the_latest_candidates_only_and_finds_copies_among_them() -> None:
-    # two shelves of `capacity // 2`: the older is dropped when the newer fills
+    # when the index holds `capacity`, the older half is dropped
     others = [
         StoryCandidate(100 + n, 100 + n, story_text(f"Report {n} on grain exports", f"Ships {n} left."))
         for n in range(3)
     ]
-    index = StoryIndex([ORIGINAL, others[0], others[1]], capacity=4)  # the original now on the older shelf
+    index = StoryIndex([ORIGINAL, others[0], others[1]], capacity=4)
     assert (len(index), index.find(ORIGINAL.text, DEFAULT)) == (3, ORIGINAL)
     index.add(others[2])
     assert (len(index), index.find(ORIGINAL.text, DEFAULT)) == (4, ORIGINAL)
-    index.add(OTHER)  # the newer shelf was full: the one holding the original goes
+    index.add(OTHER)  # it was full: the original and others[0] go
     assert len(index) == 3
     assert index.find(ORIGINAL.text, DEFAULT) is None
     assert index.find(others[2].text, DEFAULT) == others[2]
 
 
-def test_ties_go_to_the_first_candidate_added_across_shelves() -> None:
+def test_ties_go_to_the_first_candidate_added_after_a_drop() -> None:
     first = StoryCandidate(7, 7, ORIGINAL.text)
     second = StoryCandidate(8, 8, ORIGINAL.text)
-    index = StoryIndex([OTHER, first, second], capacity=4)  # first on the older shelf, second on the newer
+    index = StoryIndex([OTHER, OTHER, OTHER, OTHER, OTHER, first, second], capacity=4)
+    assert len(index) == 3
     assert index.find(ORIGINAL.text, DEFAULT) == first
+
+
+def test_a_dropped_candidate_leaves_no_fingerprint_behind() -> None:
+    index = StoryIndex(capacity=10)
+    for n in range(1_000):
+        index.add(StoryCandidate(n, n, story_text(f"Report {n} on grain", f"Convoy {n} left port {n * 7} today.")))
+    kept = StoryIndex(list(index._candidates), capacity=10)  # the same candidates, never dropped
+    assert len(index) == 10
+    # what is held is the point: the same fingerprints, each with as many holders
+    assert {key: len(held) for key, held in index._postings.items()} == {
+        key: len(held) for key, held in kept._postings.items()
+    }
+    assert index.find(story_text("Report 995 on grain", "Convoy 995 left port 6965 today."), DEFAULT).item_id == 995
