@@ -23,6 +23,7 @@ from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import count
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -36,8 +37,9 @@ from pipeline.fetch import Clients, failure_backoff, fetch_feed
 from pipeline.gcpolicy import fewer_collections
 from pipeline.poolwork import PreparedFeed
 from pipeline.records import CycleSummary, FeedState, FetchResult, Finding, ItemText
+from pipeline.runahead import RunAhead
 from pipeline.storyindex import StoryIndex
-from pipeline.workpool import BodyBudget, WorkPool, pool_size, warm_up
+from pipeline.workpool import WorkPool, pool_size, warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +51,9 @@ ANALYSIS_BATCH = 100
 # Fetches that stored nothing (304s, failures) are recorded this many to a transaction: most of a
 # steady cycle's feeds answer 304, and one commit per feed was most of the cost of such a cycle.
 RECORD_BATCH = 100
-# Bytes of fetched bodies that may wait for their parse: enough to keep fetching for the second
-# or so a process pool takes to start (~600 feeds of 25 kB), small beside the cycle's memory.
+# Bytes of fetched bodies whose feeds may wait to be parsed and stored, a parsed one's counted four
+# times (`RunAhead`): enough to keep fetching for the second or so a process pool takes to start
+# (~600 feeds of 25 kB), and ~160 parsed feeds waiting for the feeds before them to be stored.
 BODY_BUDGET = 16 * 1024 * 1024
 # Calls waiting per pool process above which a stored feed is analysed in the event loop's
 # process instead: the pool is the slower stage then, and that process would wait for it.
@@ -168,11 +171,12 @@ class _Cycle:
         deadline; one outcome each."""
         settings = self.config.fetch
         deadline = time.monotonic() + settings.cycle_deadline
-        overall = asyncio.Semaphore(settings.concurrency)
+        # `concurrency` fetches at once, in claim order, and fetching runs ahead of storing (while the
+        # pool starts, or when parsing or storing is slower) only until BODY_BUDGET bytes wait for it
+        gate = RunAhead(settings.concurrency, BODY_BUDGET)
         per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host)
         )
-        bodies = BodyBudget(BODY_BUDGET)
         batch = STORE_BATCH if self.store.one_writer else 1
         outcomes = []
         with WorkPool(pool_size(settings.processes, expected), self.matcher) as pool:
@@ -180,23 +184,31 @@ class _Cycle:
                 pool.start()  # feeds never fetched: bodies to parse soon (a 304 cycle may need no pool)
             async with Clients(settings) as clients:
 
-                async def one(feed: FeedState) -> _Fetched:
+                async def one(feed: FeedState, position: int) -> _Fetched:
                     host = (urlsplit(feed.url).hostname or "") if feed.url else "(local)"
-                    # `concurrency` fetches at once, and fetching runs ahead of parsing (while the
-                    # pool starts, or when parsing is slower) only until BODY_BUDGET bytes wait for it.
-                    async with overall:
-                        await bodies.room()
+                    await gate.turn(position)  # the task's first step: tasks start in claim order
+                    size = 0
+                    try:
                         async with per_host[host], clients.lease() as client:
                             result = await fetch_feed(client, feed, settings)
-                    self.progress.advance("fetch")
-                    size = len(result.body or b"")
-                    bodies.add(size)
-                    try:
-                        return await _parse(result, pool, self.now, feed.body_hash)
+                        size = len(result.body or b"")
                     finally:
-                        await bodies.release(size)
+                        gate.fetched(position, size)  # held until the feed is stored
+                    self.progress.advance("fetch")
+                    fetched = await _parse(result, pool, self.now, feed.body_hash)
+                    if fetched.parsed is not None:
+                        gate.parsed(position)
+                    return fetched
 
-                pending = deque((feed, asyncio.create_task(one(feed))) for feed in first)
+                positions = count()  # each feed's place in claim order, the order it is stored in
+
+                def start(feeds: Sequence[FeedState]) -> list[tuple[FeedState, asyncio.Task[_Fetched], int]]:
+                    return [
+                        (feed, asyncio.create_task(one(feed, n)), n)
+                        for feed, n in zip(feeds, positions, strict=False)
+                    ]
+
+                pending = deque(start(first))
                 more = bool(first) and claimer.batch is not None
                 try:
                     while True:
@@ -204,7 +216,7 @@ class _Cycle:
                         if more and time.monotonic() < deadline and len(pending) <= (claimer.batch or 0) // 2:
                             claimed = claimer.next()
                             more = bool(claimed) and claimer.batch is not None
-                            pending.extend((feed, asyncio.create_task(one(feed))) for feed in claimed)
+                            pending.extend(start(claimed))
                         if not pending:
                             self._record_fetches()
                             break
@@ -212,7 +224,10 @@ class _Cycle:
                         ready = [pending.popleft()]  # the next in claim order, and those done behind it
                         while pending and pending[0][1].done() and len(ready) < batch:
                             ready.append(pending.popleft())
-                        for outcome, stored in self._store_ready(ready, settings):
+                        done = self._store_ready([(feed, task) for feed, task, _ in ready], settings)
+                        for _, _, position in ready:
+                            gate.stored(position)
+                        for outcome, stored in done:
                             outcomes.append(outcome)
                             if stored and pool.analyses:
                                 self._analyses.append(asyncio.create_task(self._analyse(stored, pool)))
@@ -223,12 +238,12 @@ class _Cycle:
                         await asyncio.wait(self._analyses, timeout=max(0.0, deadline - time.monotonic()))
                     self._save_analyses()
                 finally:
-                    for _, task in pending:
+                    for _, task, _ in pending:
                         task.cancel()
                     for analysis in self._analyses:
                         analysis.cancel()
                     await asyncio.gather(
-                        *(task for _, task in pending), *self._analyses, return_exceptions=True
+                        *(task for _, task, _ in pending), *self._analyses, return_exceptions=True
                     )
         return outcomes
 

@@ -36,34 +36,6 @@ _T = TypeVar("_T")
 POOL_MIN_FEEDS = 32
 
 
-class BodyBudget:
-    """Bytes of fetched bodies waiting for their parse; fetching pauses while they are over the limit.
-
-    Fetching runs ahead of parsing (while the pool starts, or when parsing is the slower stage) but
-    not without bound: at most `limit` bytes wait, plus the bodies of the fetches in flight.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._waiting = 0
-        self._changed = asyncio.Condition()
-
-    async def room(self) -> None:
-        """Return once the waiting bodies are under the limit."""
-        async with self._changed:
-            await self._changed.wait_for(lambda: self._waiting < self._limit)
-
-    def add(self, size: int) -> None:
-        """Count a fetched body until `release`."""
-        self._waiting += size
-
-    async def release(self, size: int) -> None:
-        """A body's parse is done: let fetching go on if it waited."""
-        async with self._changed:
-            self._waiting -= size
-            self._changed.notify_all()
-
-
 def pool_size(processes: int | None, feeds: int) -> int:
     """How many processes a cycle of `feeds` feeds uses: the setting, or one per usable core but the event loop's for a big cycle.
 

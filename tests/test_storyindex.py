@@ -84,7 +84,9 @@ STOCK = "officials in the donetsk region said the city came under heavy shelling
 
 def _stock_reports(count: int) -> list[StoryCandidate]:
     return [
-        StoryCandidate(n, n, story_text(f"Report {n}", f"{STOCK} and repair crew {n} restored power to street {n}"))
+        StoryCandidate(
+            n, n, story_text(f"Report {n}", f"{STOCK} and repair crew {n} restored power to street {n}")
+        )
         for n in range(count)
     ]
 
@@ -142,11 +144,15 @@ def test_ties_go_to_the_first_candidate_added_after_a_drop() -> None:
 def test_a_dropped_candidate_leaves_no_fingerprint_behind() -> None:
     index = StoryIndex(capacity=10)
     for n in range(1_000):
-        index.add(StoryCandidate(n, n, story_text(f"Report {n} on grain", f"Convoy {n} left port {n * 7} today.")))
+        index.add(
+            StoryCandidate(n, n, story_text(f"Report {n} on grain", f"Convoy {n} left port {n * 7} today."))
+        )
     kept = StoryIndex(list(index._candidates), capacity=10)  # the same candidates, never dropped
     assert len(index) == 10
     # what is held is the point: the same fingerprints, each with as many holders
     assert {key: len(held) for key, held in index._postings.items()} == {
         key: len(held) for key, held in kept._postings.items()
     }
-    assert index.find(story_text("Report 995 on grain", "Convoy 995 left port 6965 today."), DEFAULT).item_id == 995
+    found = index.find(story_text("Report 995 on grain", "Convoy 995 left port 6965 today."), DEFAULT)
+    assert found is not None
+    assert found.item_id == 995
