@@ -9,7 +9,7 @@ not analysed yet, so a crash anywhere — kill -9, a database that goes away —
 re-run duplicates nothing.
 
 The work is shared between two processes' worth of CPU: this process fetches and stores, the
-pool (`workpool.py`) parses and analyses. Fetching runs ahead of parsing within a byte budget;
+pool (`workpool.py`) parses and analyses. Fetching runs ahead of storing within a byte budget (`runahead.py`);
 when the pool falls behind, this process analyses the feeds it stores itself, and at the end of
 the fetches it takes back half of the pool's waiting analyses.
 """

@@ -35,8 +35,9 @@ def test_a_worker_has_calls_queued_beyond_the_one_it_runs() -> None:
             time.sleep(0.01)
         time.sleep(0.3)  # the executor's thread has queued what it will while the first call runs
         assert not first.done()
-        # a queued call counts as running: it can no longer be cancelled
-        assert sum(future.running() for future in rest) == QUEUED_CALLS
+        # A queued call counts as running: it can no longer be cancelled. The executor's thread fills
+        # the queue at each submit; one more fits if the worker took the first call before the last submit.
+        assert sum(future.running() for future in rest) in (QUEUED_CALLS, QUEUED_CALLS + 1)
     assert default == stdlib_pool.EXTRA_QUEUED_CALLS  # other executors keep the standard library's
 
 
