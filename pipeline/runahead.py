@@ -27,7 +27,7 @@ PARSED_WEIGHT = 4
 
 
 class RunAhead:
-    """Lets feeds fetch in claim order: `slots` at a time, while the bytes of those fetched and not stored are under `limit`."""
+    """Lets feeds fetch in claim order, `slots` at once, while those fetched and not stored hold under `limit` bytes."""
 
     def __init__(self, slots: int, limit: int) -> None:
         self._slots = slots

@@ -129,7 +129,7 @@ class StoryIndex:
         cutoff = self._first + count
         del self._candidates[:count], self._sizes[:count]
         self._first = cutoff
-        # one pass over the map every `count` additions: ~2 µs an addition at 20,000 (finding 59)
+        # one pass over the map every `count` additions: 0.06 s for 20,000, ~3 µs an addition (finding 59)
         gone: list[int] = []
         for key, holders in self._postings.items():
             if holders[-1] < cutoff:
