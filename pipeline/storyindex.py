@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Set
 from itertools import chain
 
@@ -55,6 +55,10 @@ STOCK_PHRASE_HOLDERS = 256
 # Candidates an index keeps at most (`StoryIndex`): eight times the stored stories a cycle starts
 # from, and a cold cycle of 1,000 feeds (20,000 items) never drops one.
 CANDIDATES_KEPT = 40_000
+
+
+def _numbers() -> array[int]:
+    return array("q")  # 64-bit: sequence numbers only grow
 
 
 class StoryIndex:
@@ -80,7 +84,7 @@ class StoryIndex:
         self._candidates: list[StoryCandidate] = []
         self._sizes: list[int] = []  # each candidate's number of fingerprints
         self._first = 0  # the sequence number of self._candidates[0]
-        self._postings: dict[int, array[int]] = {}
+        self._postings: defaultdict[int, array[int]] = defaultdict(_numbers)
         for candidate in candidates:
             self.add(candidate)
 
@@ -95,13 +99,8 @@ class StoryIndex:
         number = self._first + len(self._candidates)
         self._candidates.append(candidate)
         self._sizes.append(len(keys))
-        postings = self._postings
         for key in keys:
-            holders = postings.get(key)
-            if holders is None:
-                postings[key] = array("q", (number,))  # 64-bit: numbers only grow
-            else:
-                holders.append(number)
+            self._postings[key].append(number)
 
     def find(self, text: str, min_similarity: float, keys: Set[int] | None = None) -> StoryCandidate | None:
         """The candidate `text` (a `story_text`) is a syndicated copy of, as `find_syndicated` decides."""

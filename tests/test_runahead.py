@@ -50,7 +50,7 @@ def test_fetching_waits_while_the_feeds_fetched_and_not_stored_are_over_the_limi
             gate.fetched(position, 60)
         later = await _let_in(gate, range(4, 6), order)
         assert gate.held_bytes == 240
-        assert order == [0, 1, 2, 3], "parsed feeds waiting to be stored count, not only bodies"
+        assert order == [0, 1, 2, 3], "feeds fetched and not yet stored count, parsed or not"
         gate.stored(0)
         gate.stored(1)
         await asyncio.sleep(0)
