@@ -108,6 +108,9 @@ class FetchSettings(BaseModel):
     # Processes that parse feeds and analyse items (None: one per core this process may use, but one, when a cycle has 32 feeds
     # or more, none below; 0: parse in a thread, analyse in the main process).
     processes: Annotated[int, Field(ge=0, le=64)] | None = None
+    # While a cycle's pool runs, its processes and the event loop each keep to a core of their own when
+    # there are enough (`affinity`); off for several workers sharing one machine's cores without a cpuset each.
+    pin_cores: bool = True
 
 
 class AnalysisSettings(BaseModel):

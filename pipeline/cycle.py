@@ -27,6 +27,7 @@ from itertools import count
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from pipeline.affinity import plan_cores
 from pipeline.analysis import Matcher, analyse
 from pipeline.claimer import FeedClaimer
 from pipeline.config import Config, FetchSettings
@@ -179,7 +180,8 @@ class _Cycle:
         )
         batch = STORE_BATCH if self.store.one_writer else 1
         outcomes = []
-        with WorkPool(pool_size(settings.processes, expected), self.matcher) as pool:
+        size = pool_size(settings.processes, expected)
+        with WorkPool(size, self.matcher, plan_cores(size) if settings.pin_cores else None) as pool:
             if any(feed.etag is None and feed.last_modified is None for feed in first):
                 pool.start()  # feeds never fetched: bodies to parse soon (a 304 cycle may need no pool)
             async with Clients(settings) as clients:

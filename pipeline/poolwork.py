@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from pipeline.affinity import keep_on
 from pipeline.dedupe import ItemKeys, item_keys
 from pipeline.errors import FetchError
 from pipeline.parse import parse_feed
@@ -50,10 +51,12 @@ def ready() -> None:
     """Nothing: sent to start the pool's processes before there is work."""
 
 
-def start_worker(compile_args: bytes) -> None:
-    """Keep the pickled (baseline, settings) this worker analyses with; compiled at its first analysis."""
+def start_worker(compile_args: bytes, cores: frozenset[int] | None = None) -> None:
+    """Keep the pickled (baseline, settings) this worker analyses with (compiled at its first analysis); run on `cores`."""
     global _compile_args  # one baseline per worker process, set once at its start
     _compile_args = compile_args
+    if cores is not None:
+        keep_on(cores)  # a refusal leaves the process where it was: slower, not wrong
 
 
 def analyse_texts(items: list[ItemText]) -> list[list[Finding]]:

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pipeline.affinity import CorePlan, give_back, keep_on, thread_cores
 from pipeline.analysis import Matcher
 from pipeline.poolwork import PreparedFeed, analyse_texts, parse_body, ready, start_worker
 from pipeline.processes import make_executor, pool_context
@@ -77,9 +78,11 @@ def usable_cores() -> int:
 class WorkPool:
     """Parse and analyse in `size` processes (started at first use), or parse in a thread when 0."""
 
-    def __init__(self, size: int, matcher: Matcher) -> None:
+    def __init__(self, size: int, matcher: Matcher, cores: CorePlan | None = None) -> None:
         self.size = size
         self._matcher = matcher
+        self._cores = cores  # where the event loop thread and the processes run once started (`affinity`)
+        self._loop_cores: frozenset[int] | None = None  # the event loop thread's cores before, to give back
         self._pool: ProcessPoolExecutor | None = None
         self._sent: set[Future[Any]] = set()  # every call sent and not done
         self._analyses: list[Future[list[list[Finding]]]] = []  # the analyses among them, in order
@@ -96,6 +99,8 @@ class WorkPool:
     def __exit__(self, *_: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        give_back(self._loop_cores)
+        self._loop_cores = None
 
     async def parse(self, body: bytes, url: str, now: datetime) -> PreparedFeed | tuple[str, str]:
         """`parse_body` in a worker process, or in a thread when the pool has none."""
@@ -161,7 +166,12 @@ class WorkPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = make_executor(
-                self.size, start_worker, (pickle.dumps((self._matcher.baseline, self._matcher.settings)),)
-            )
+            plan, allowed = self._cores, thread_cores()
+            if plan is not None:  # before the executor's threads start: they keep to the loop's core too
+                self._loop_cores = keep_on(plan.loop)
+            # Without a plan, the cores this thread had: a fork server started while a thread was pinned
+            # (it restarts when it died) would otherwise give its workers that thread's one core.
+            workers_on = plan.pool if plan is not None else allowed
+            compile_args = pickle.dumps((self._matcher.baseline, self._matcher.settings))
+            self._pool = make_executor(self.size, start_worker, (compile_args, workers_on))
         return self._pool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import cycle, workpool
+from pipeline.affinity import plan_cores
 from pipeline.analysis import Matcher, compile_baseline
 from pipeline.baseline import load_baseline
 from pipeline.config import Config, FeedConfig
@@ -412,3 +414,23 @@ def test_a_crash_of_an_analysis_done_beside_the_pool_is_logged_and_the_next_run_
     summary = cycle.run_cycle(config, store, matcher, now=NOW)
     assert (summary.new_items, store.count_unanalysed()) == (0, 0)
     assert summary.new_findings >= 1
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="thread affinity is a Linux call")
+@pytest.mark.parametrize("pin_cores", [True, False])
+def test_a_cycle_plans_cores_only_when_asked_and_gives_its_thread_its_cores_back(
+    database_url: str, store: Store, matcher: Matcher, monkeypatch: pytest.MonkeyPatch, pin_cores: bool
+) -> None:
+    plans: list[object] = []
+
+    def planned(processes: int) -> object:
+        plans.append(plan_cores(processes))
+        return plans[-1]
+
+    monkeypatch.setattr("pipeline.cycle.plan_cores", planned)
+    config = make_config(database_url, "wire.rss", "syndicated.rss")
+    fetch = config.fetch.model_copy(update={"processes": 1, "pin_cores": pin_cores})
+    before = os.sched_getaffinity(0)
+    summary = cycle.run_cycle(config.model_copy(update={"fetch": fetch}), store, matcher, now=NOW)
+    assert (summary.new_items, os.sched_getaffinity(0)) == (3, before)
+    assert len(plans) == pin_cores

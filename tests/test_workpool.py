@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import poolwork, workpool
+from pipeline.affinity import CorePlan
 from pipeline.analysis import analyse, compile_baseline
 from pipeline.baseline import load_baseline
 from pipeline.config import AnalysisSettings
@@ -150,3 +152,58 @@ def test_warm_up_starts_the_fork_server_only_for_a_cycle_that_will_use_a_pool(
     assert started == []
     workpool.warm_up(1, 10_000)
     assert started == [True]
+
+
+def _in_thread(work: Callable[[], object]) -> object:
+    """`work`'s result, run in a thread of its own: affinity is per thread, and this one ends after."""
+    out: list[object] = []
+    thread = threading.Thread(target=lambda: out.append(work()))
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs two cores to pin to",
+)
+def test_a_pool_with_a_core_plan_runs_on_its_cores_and_gives_the_event_loop_thread_its_own_back() -> None:
+    matcher = compile_baseline(
+        load_baseline(ROOT / "config/baselines/bakhmut-2023-01-26.toml"), AnalysisSettings()
+    )
+    allowed = frozenset(os.sched_getaffinity(0))
+    plan = CorePlan(loop=frozenset({min(allowed)}), pool=allowed - {min(allowed)})
+
+    async def run() -> tuple[object, object, object, object]:
+        before = frozenset(os.sched_getaffinity(0))
+        with workpool.WorkPool(1, matcher, plan) as pool:
+            pool.start()
+            worker = await asyncio.wrap_future(pool._executor().submit(os.sched_getaffinity, 0))
+            during = frozenset(os.sched_getaffinity(0))
+        return before, worker, during, frozenset(os.sched_getaffinity(0))
+
+    assert _in_thread(lambda: asyncio.run(run())) == (allowed, plan.pool, plan.loop, allowed)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs two cores to pin to",
+)
+def test_a_pool_without_a_plan_runs_on_the_cores_of_the_thread_that_started_it() -> None:
+    # not the fork server's: one started while a thread was pinned would hand its workers that thread's core
+    matcher = compile_baseline(
+        load_baseline(ROOT / "config/baselines/bakhmut-2023-01-26.toml"), AnalysisSettings()
+    )
+    workpool.warm_up(1, POOL_MIN_FEEDS)  # the fork server, started here on every core
+    core = frozenset({max(os.sched_getaffinity(0))})
+
+    async def run() -> object:
+        with workpool.WorkPool(1, matcher) as pool:
+            pool.start()
+            return await asyncio.wrap_future(pool._executor().submit(os.sched_getaffinity, 0))
+
+    def pinned() -> object:
+        os.sched_setaffinity(0, core)  # this thread only, and it ends with the test
+        return asyncio.run(run())
+
+    assert _in_thread(pinned) == core
