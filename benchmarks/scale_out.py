@@ -1,6 +1,7 @@
 """One worker, then two, on the real PostgreSQL: throughput of each, and no feed fetched or item stored twice.
 
     python benchmarks/scale_out.py [--feeds 2000] [--workers 1,2] [--concurrency 20] [--processes N]
+                                   [--cores-per-worker N] [--no-pin-cores]
                                    [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 `feedserver.py` serves the feeds (20 items of ~100 words each) from its own process. For each
@@ -20,7 +21,9 @@ analysis pool from the cores it may use (`workpool.usable_cores`): on one core i
 thread. The feed server and PostgreSQL are not pinned. `--cores-per-worker 0` pins nothing: every
 worker then runs on every core, so on a small machine one worker with its pool already keeps
 every core busy and a second has little left to add (that measures the machine, not the
-claiming). `--processes` sets each worker's `fetch.processes` (its pool) instead of the default.
+claiming). `--processes` sets each worker's `fetch.processes` (its pool) instead of the default, and
+`--no-pin-cores` its `fetch.pin_cores` to false (`pipeline/affinity.py`: with a pool, a worker keeps its event
+loop and its pool's processes on cores of their own, which workers sharing all cores contend for).
 """
 
 from __future__ import annotations
@@ -46,13 +49,22 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def config_for(
-    database_url: str, base: str, feeds: int, concurrency: int, processes: int | None = None
+    database_url: str,
+    base: str,
+    feeds: int,
+    concurrency: int,
+    processes: int | None = None,
+    pin_cores: bool = True,
 ) -> Any:
     """The Config every worker of a run shares."""
     from pipeline.config import Config
 
     # Every feed here is on one host; real ones are spread over many.
-    fetch: dict[str, Any] = {"concurrency": concurrency, "per_host": min(concurrency, 20)}
+    fetch: dict[str, Any] = {
+        "concurrency": concurrency,
+        "per_host": min(concurrency, 20),
+        "pin_cores": pin_cores,
+    }
     if processes is not None:
         fetch["processes"] = processes
     return Config.model_validate(
@@ -73,6 +85,7 @@ def worker(
     now: datetime,
     processes: int | None,
     cpus: list[int],
+    pin_cores: bool = True,
 ) -> None:
     """One worker process: get ready, wait for the go line on stdin, run one due cycle, print JSON."""
     if cpus:  # before the pool starts: its processes inherit the affinity, and size from it
@@ -83,7 +96,7 @@ def worker(
     from pipeline.db.engine import create_db_engine
     from pipeline.db.store import Store
 
-    config = config_for(database_url, base, feeds, concurrency, processes)
+    config = config_for(database_url, base, feeds, concurrency, processes, pin_cores)
     matcher = compile_baseline(load_baseline(config.baseline.file), config.analysis)
     engine = create_db_engine(database_url)
     with Store(engine) as store:
@@ -124,6 +137,8 @@ def one_run(workers: int, args: argparse.Namespace, server: RunningServer) -> di
                    "--feeds", str(args.feeds), "--concurrency", str(args.concurrency), "--now", now]  # fmt: skip
         if args.processes is not None:
             command += ["--processes", str(args.processes)]
+        if args.no_pin_cores:
+            command.append("--no-pin-cores")
         with tempfile.TemporaryFile("w+") as errors:
             procs = [
                 subprocess.Popen(
@@ -220,6 +235,9 @@ def main() -> None:
         help="cores each worker is pinned to (default: the cores shared out among the most workers; 0: not pinned)",
     )
     parser.add_argument(
+        "--no-pin-cores", action="store_true", help="each worker's fetch.pin_cores = false (default: true)"
+    )
+    parser.add_argument(
         "--database-url", default=os.environ.get("NEWSWATCH_TEST_POSTGRES_URL") or DEFAULT_URL
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -240,6 +258,7 @@ def main() -> None:
             datetime.fromisoformat(args.now),
             args.processes,
             [int(cpu) for cpu in args.cpus.split(",") if cpu],
+            pin_cores=not args.no_pin_cores,
         )
         return
     server = RunningServer(args.feeds, items=args.items)
@@ -256,7 +275,7 @@ def main() -> None:
     )
     print(
         f"{args.feeds:,} feeds x {args.items} items on PostgreSQL; concurrency {args.concurrency} per worker; "
-        f"{pinned}; pool processes per worker: {pool}"
+        f"{pinned}; pool processes per worker: {pool}{'' if args.no_pin_cores else ', kept to cores of their own'}"
     )
     print(f"{'workers':>7} {'wall s':>8} {'items':>7} {'items/s':>9} {'feeds per worker':>24}  checks")
     for run in runs:
