@@ -2,15 +2,16 @@
 
 In a cold cycle the event loop's process and the pool's processes each keep a core busy. Left to
 the scheduler, they moved between the cores whenever anything else woke up (the executor's threads,
-another program), and each move left a process on a core whose caches held the other's work: on
-two cores, each process kept on a core of its own made a 1,000-feed cold cycle 6-14% shorter in 8 of
-9 alternating pairs, the event loop's process using 4-16% less CPU (benchmarks/README.md, finding 61). So while a pool
-runs, the thread that runs the event loop keeps to the core it is on, and the pool's processes to
-the other cores this process may use (`os.sched_getaffinity`: `taskset`, a container's cpuset).
-Only when there is a core for each: with fewer, processes must share cores, and the scheduler
-shares them best. The event loop thread gets its cores back when the pool ends; the threads it
-starts meanwhile (the executor's, the loop's own) end with the cycle. Several workers sharing one
-machine's cores without a cpuset each would all keep to the same few cores: `fetch.pin_cores = false`.
+another program), and each move left a process on a core whose caches held the other's work. On two
+cores, each process kept on a core of its own made a 1,000-feed cold cycle 6-14% shorter in 8 of 9
+alternating pairs, the event loop's process using 4-16% less CPU (benchmarks/README.md, finding 61).
+So while a pool runs, the thread that runs the event loop keeps to the core it is on, and the pool's
+processes to the other cores this process may use (`os.sched_getaffinity`: `taskset`, a container's
+cpuset). Only when there is a core for each: with fewer, processes must share cores, and the
+scheduler shares them best. The event loop thread gets its cores back when the pool ends; the
+threads it starts meanwhile (the executor's, the loop's own) end with the cycle. Workers sharing one
+machine's cores without a cpuset each may keep to the same ones (two on two cores were no slower for
+it): `fetch.pin_cores = false` leaves them to the scheduler.
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ def keep_on(cores: frozenset[int]) -> frozenset[int] | None:
 
     None, with nothing changed, where the system refuses or has no affinity call.
     """
+    before = thread_cores()
+    if before is None:
+        return None
     try:
-        before = frozenset(os.sched_getaffinity(0))
         os.sched_setaffinity(0, cores)
-    except (AttributeError, OSError, ValueError):
+    except (OSError, ValueError):  # a core this thread may not use, or none at all
         return None
     return before
 
