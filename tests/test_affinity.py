@@ -56,7 +56,7 @@ def test_without_an_affinity_call_nothing_is_planned_or_pinned(monkeypatch: pyte
     give_back(frozenset({0}))  # nothing to undo, no error
 
 
-def _in_thread(work: Callable[[], _T]) -> _T:
+def in_thread(work: Callable[[], _T]) -> _T:
     """`work`'s result, run in a thread of its own: affinity is per thread, and this one ends after."""
     out: list[_T] = []
     thread = threading.Thread(target=lambda: out.append(work()))
@@ -73,11 +73,11 @@ def test_keep_on_pins_only_the_calling_thread_and_give_back_restores_it() -> Non
     def pinned() -> tuple[frozenset[int] | None, frozenset[int], frozenset[int], frozenset[int]]:
         before = keep_on(frozenset({core}))
         inside = frozenset(os.sched_getaffinity(0))
-        started = _in_thread(lambda: frozenset(os.sched_getaffinity(0)))  # a thread it starts now
+        started = in_thread(lambda: frozenset(os.sched_getaffinity(0)))  # a thread it starts now
         give_back(before)
         return before, inside, started, frozenset(os.sched_getaffinity(0))
 
-    before, inside, started, after = _in_thread(pinned)
+    before, inside, started, after = in_thread(pinned)
     assert (before, inside, started, after) == (allowed, frozenset({core}), frozenset({core}), allowed)
     assert frozenset(os.sched_getaffinity(0)) == allowed, "the test's own thread was never pinned"
 
@@ -85,7 +85,7 @@ def test_keep_on_pins_only_the_calling_thread_and_give_back_restores_it() -> Non
 @linux_only
 def test_a_refused_core_changes_nothing() -> None:
     allowed = frozenset(os.sched_getaffinity(0))
-    assert _in_thread(lambda: (keep_on(frozenset({10**6})), frozenset(os.sched_getaffinity(0)))) == (
+    assert in_thread(lambda: (keep_on(frozenset({10**6})), frozenset(os.sched_getaffinity(0)))) == (
         None,
         allowed,
     )
@@ -105,4 +105,4 @@ def test_a_worker_started_with_cores_runs_on_them(monkeypatch: pytest.MonkeyPatc
         poolwork.start_worker(b"", frozenset({core}))
         return frozenset(os.sched_getaffinity(0))
 
-    assert _in_thread(start) == {core}
+    assert in_thread(start) == {core}

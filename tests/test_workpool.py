@@ -21,6 +21,7 @@ from pipeline.config import AnalysisSettings
 from pipeline.processes import QUEUED_CALLS
 from pipeline.records import ItemText
 from pipeline.workpool import POOL_MIN_FEEDS, pool_size
+from tests.test_affinity import in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -154,19 +155,13 @@ def test_warm_up_starts_the_fork_server_only_for_a_cycle_that_will_use_a_pool(
     assert started == [True]
 
 
-def _in_thread(work: Callable[[], object]) -> object:
-    """`work`'s result, run in a thread of its own: affinity is per thread, and this one ends after."""
-    out: list[object] = []
-    thread = threading.Thread(target=lambda: out.append(work()))
-    thread.start()
-    thread.join()
-    return out[0]
-
-
-@pytest.mark.skipif(
+needs_two_cores = pytest.mark.skipif(
     not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
     reason="needs two cores to pin to",
 )
+
+
+@needs_two_cores
 def test_a_pool_with_a_core_plan_runs_on_its_cores_and_gives_the_event_loop_thread_its_own_back() -> None:
     matcher = compile_baseline(
         load_baseline(ROOT / "config/baselines/bakhmut-2023-01-26.toml"), AnalysisSettings()
@@ -182,13 +177,10 @@ def test_a_pool_with_a_core_plan_runs_on_its_cores_and_gives_the_event_loop_thre
             during = frozenset(os.sched_getaffinity(0))
         return before, worker, during, frozenset(os.sched_getaffinity(0))
 
-    assert _in_thread(lambda: asyncio.run(run())) == (allowed, plan.pool, plan.loop, allowed)
+    assert in_thread(lambda: asyncio.run(run())) == (allowed, plan.pool, plan.loop, allowed)
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
-    reason="needs two cores to pin to",
-)
+@needs_two_cores
 def test_a_pool_without_a_plan_runs_on_the_cores_of_the_thread_that_started_it() -> None:
     # not the fork server's: one started while a thread was pinned would hand its workers that thread's core
     matcher = compile_baseline(
@@ -206,4 +198,4 @@ def test_a_pool_without_a_plan_runs_on_the_cores_of_the_thread_that_started_it()
         os.sched_setaffinity(0, core)  # this thread only, and it ends with the test
         return asyncio.run(run())
 
-    assert _in_thread(pinned) == core
+    assert in_thread(pinned) == core
