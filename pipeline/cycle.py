@@ -180,8 +180,8 @@ class _Cycle:
         )
         batch = STORE_BATCH if self.store.one_writer else 1
         outcomes = []
-        size = pool_size(settings.processes, expected)
-        with WorkPool(size, self.matcher, plan_cores(size) if settings.pin_cores else None) as pool:
+        processes = pool_size(settings.processes, expected)
+        with WorkPool(processes, self.matcher, plan_cores(processes) if settings.pin_cores else None) as pool:
             if any(feed.etag is None and feed.last_modified is None for feed in first):
                 pool.start()  # feeds never fetched: bodies to parse soon (a 304 cycle may need no pool)
             async with Clients(settings) as clients:

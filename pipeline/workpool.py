@@ -69,10 +69,8 @@ def usable_cores() -> int:
     A worker given one core of a bigger machine would otherwise start a pool process per core
     of the machine, and its processes would take turns on its one core.
     """
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS and Windows have no affinity call
-        return os.cpu_count() or 1
+    cores = thread_cores()  # None on macOS and Windows: no affinity call
+    return len(cores) if cores is not None else os.cpu_count() or 1
 
 
 class WorkPool:
@@ -166,12 +164,15 @@ class WorkPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            plan, allowed = self._cores, thread_cores()
+            plan = self._cores
+            workers_on: frozenset[int] | None
             if plan is not None:  # before the executor's threads start: they keep to the loop's core too
                 self._loop_cores = keep_on(plan.loop)
-            # Without a plan, the cores this thread had: a fork server started while a thread was pinned
-            # (it restarts when it died) would otherwise give its workers that thread's one core.
-            workers_on = plan.pool if plan is not None else allowed
+                workers_on = plan.pool
+            else:
+                # the cores this thread has: a fork server started while a thread was pinned (it
+                # restarts when it died) would otherwise give its workers that thread's one core
+                workers_on = thread_cores()
             compile_args = pickle.dumps((self._matcher.baseline, self._matcher.settings))
             self._pool = make_executor(self.size, start_worker, (compile_args, workers_on))
         return self._pool
