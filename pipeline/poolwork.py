@@ -2,9 +2,10 @@
 
 The fork server imports this module before it forks the first worker, so what it imports at
 load is on the path to the cycle's first parse: only the parse side (feedparser, the item
-keys). The analysis side (the analysis core, and pydantic for the baseline it compiles) is
-imported by the first analysis a worker is sent, with the baseline it was started with: a
-cycle whose analyses all run in the event loop's process never pays for it in a worker.
+keys). The analysis side (the analysis core) is imported by the first analysis a worker is
+sent, which compiles the baseline the worker was started with: a cycle whose analyses all run in
+the event loop's process never pays for it in a worker. That baseline comes as plain values
+(`analysis.terms`), so no worker imports pydantic or the baseline's model.
 Only plain values cross the process boundary: bytes in, records or (code, detail) out.
 """
 
@@ -21,8 +22,8 @@ from pipeline.errors import FetchError
 from pipeline.parse import parse_feed
 from pipeline.records import Finding, ItemText, ParsedFeed, pickled_as_arguments
 
-# This worker process's baseline (pickled `Baseline` and `AnalysisSettings`), set by `start_worker`.
-_compile_args: bytes | None = None
+# This worker process's baseline (a pickled `analysis.terms.BaselineTerms`), set by `start_worker`.
+_terms: bytes | None = None
 # This worker process's compiled analysis, made by its first `analyse_texts` (one per process).
 _analyser: Callable[[ItemText], list[Finding]] | None = None
 
@@ -51,10 +52,10 @@ def ready() -> None:
     """Nothing: sent to start the pool's processes before there is work."""
 
 
-def start_worker(compile_args: bytes, cores: frozenset[int] | None = None) -> None:
-    """Keep the pickled (baseline, settings) this worker analyses with (compiled at its first analysis); run on `cores`."""
-    global _compile_args  # one baseline per worker process, set once at its start
-    _compile_args = compile_args
+def start_worker(terms: bytes, cores: frozenset[int] | None = None) -> None:
+    """Keep the pickled baseline terms this worker analyses with (compiled at its first analysis); run on `cores`."""
+    global _terms  # one baseline per worker process, set once at its start
+    _terms = terms
     if cores is not None:
         keep_on(cores)  # a refusal leaves the process where it was: slower, not wrong
 
@@ -67,11 +68,12 @@ def analyse_texts(items: list[ItemText]) -> list[list[Finding]]:
 
 def _compile() -> Callable[[ItemText], list[Finding]]:
     global _analyser  # compiled once per worker process, at its first analysis
-    assert _compile_args is not None, "worker process started without start_worker"
+    assert _terms is not None, "worker process started without start_worker"
     # Imported here, not at the top: see the module's docstring.
-    from pipeline.analysis import analyse, compile_baseline
+    from pipeline.analysis import analyse
+    from pipeline.analysis.matcher import compile_terms
 
-    matcher = compile_baseline(*pickle.loads(_compile_args))
+    matcher = compile_terms(pickle.loads(_terms))
 
     def analyser(item: ItemText) -> list[Finding]:
         return analyse(item, matcher)

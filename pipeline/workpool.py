@@ -3,8 +3,8 @@
 feedparser and the analysis core are pure Python, so threads would share one core with the
 event loop that fetches. A cycle of many feeds therefore hands both to a process pool, whose
 processes run `pipeline.poolwork`: each is started with the baseline (a `Matcher` holds caches
-that do not pickle; the `Baseline` and `AnalysisSettings` it came from do) and compiles it at
-its first analysis, then parses bodies and analyses items as the cycle sends them. Starting the
+that do not pickle; the plain values it was compiled from, `Matcher.terms`, do) and compiles it
+at its first analysis, then parses bodies and analyses items as the cycle sends them. Starting the
 pool costs a few tenths of a second, so a small cycle (or one that is all 304s) parses in a
 thread and leaves analysis to `cycle.analyse_pending`. Each parsed feed comes back with its
 items' duplicate keys (`dedupe.item_keys`), so the process that stores does not spend its time
@@ -173,6 +173,6 @@ class WorkPool:
                 # the cores this thread has: a fork server started while a thread was pinned (it
                 # restarts when it died) would otherwise give its workers that thread's one core
                 workers_on = thread_cores()
-            compile_args = pickle.dumps((self._matcher.baseline, self._matcher.settings))
-            self._pool = make_executor(self.size, start_worker, (compile_args, workers_on))
+            terms = pickle.dumps(self._matcher.terms)
+            self._pool = make_executor(self.size, start_worker, (terms, workers_on))
         return self._pool

@@ -98,7 +98,7 @@ def test_current_core_is_one_this_thread_may_run_on() -> None:
 
 @linux_only
 def test_a_worker_started_with_cores_runs_on_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(poolwork, "_compile_args", poolwork._compile_args)  # this process is no worker
+    monkeypatch.setattr(poolwork, "_terms", poolwork._terms)  # this process is no worker
     core = max(os.sched_getaffinity(0))
 
     def start() -> frozenset[int]:

@@ -23,7 +23,7 @@ def explain(item: ItemText, matcher: Matcher) -> list[str]:
     """Every reading of every sentence (also those below the score threshold), one line each."""
     lines = []
     for spec, view, reading in read_item(item, matcher):
-        kept = "" if reading.score >= matcher.settings.claim_min_score else " (below threshold)"
+        kept = "" if reading.score >= matcher.terms.claim_min_score else " (below threshold)"
         lines.append(
             f"sentence {view.index}: {spec.id} {reading.relation.value} {reading.score:.2f}{kept}: "
             + "; ".join(reading.reasons)

@@ -309,7 +309,7 @@ def read_item(item: ItemText, matcher: Matcher) -> list[tuple[ClaimSpec, View, R
             reading = read(spec, view)
             if reading is not None:
                 readings.append((spec, view, reading))
-    return weigh(readings, matcher.settings.claim_min_score)
+    return weigh(readings, matcher.terms.claim_min_score)
 
 
 # A report's news is what changed or is disputed; background sentences tend to restate the old state,
@@ -325,7 +325,7 @@ def analyse(item: ItemText, matcher: Matcher) -> list[Finding]:
     """The findings of one report: at most one per claim, each at or above claim_min_score."""
     best: dict[str, tuple[Reading, View]] = {}
     for spec, view, reading in read_item(item, matcher):
-        if reading.score < matcher.settings.claim_min_score:
+        if reading.score < matcher.terms.claim_min_score:
             continue
         current = best.get(spec.id)
         if current is None or _rank(reading) > _rank(current[0]):

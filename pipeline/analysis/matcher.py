@@ -1,7 +1,8 @@
 """A baseline compiled for analysis: one phrase lexicon, one place index, the word gate.
 
 `compile_baseline` turns the baseline and the bundled generic cue lexicons (`cues.toml`, read once
-with importlib.resources) into a `Matcher`: one phrase lexicon holding every cue, actor alias and
+with importlib.resources) into a `Matcher`, through the baseline's plain values (`terms.py`): a
+pool process compiles those with `compile_terms`: one phrase lexicon holding every cue, actor alias and
 claim topic phrase, one place index, the coreference words, and the word gate that lets a sentence
 through to be read (`gate.py`). `claims.analyse` reads items against it.
 
@@ -16,14 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.analysis.gate import WordGate
 from pipeline.analysis.places import Coreference, PlaceIndex
 from pipeline.analysis.relation import ClaimSpec
+from pipeline.analysis.terms import BaselineTerms, baseline_terms
 from pipeline.analysis.text import KeyWords, Lexicon, normalise
-from pipeline.baseline import Baseline
-from pipeline.config import AnalysisSettings
+
+if TYPE_CHECKING:  # only their types: a pool process compiles without importing pydantic (`terms`)
+    from pipeline.baseline import Baseline
+    from pipeline.config import AnalysisSettings
 
 _LANGS = ("en", "uk", "ru")
 
@@ -32,8 +36,7 @@ _LANGS = ("en", "uk", "ru")
 class Matcher:
     """A baseline compiled for analysis; build with `compile_baseline`, then share read-only."""
 
-    baseline: Baseline
-    settings: AnalysisSettings
+    terms: BaselineTerms  # what it was compiled from (plain values: what a pool process is sent)
     lexicon: Lexicon
     places: PlaceIndex
     claims: tuple[ClaimSpec, ...]
@@ -79,6 +82,11 @@ def _phrases(table: dict[str, Any]) -> list[str]:
 
 def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
     """Compile the baseline and the generic cue lexicons into a reusable Matcher."""
+    return compile_terms(baseline_terms(baseline, settings))
+
+
+def compile_terms(terms: BaselineTerms) -> Matcher:
+    """Compile a baseline's plain values (`terms.baseline_terms`) and the generic cue lexicons into a Matcher."""
     cues = _load_cues()
     lexicon = Lexicon()
     weights: dict[str, float] = {}
@@ -102,66 +110,45 @@ def compile_baseline(baseline: Baseline, settings: AnalysisSettings) -> Matcher:
     }
     coreference = Coreference(
         {kind: _phrases(table) for kind, table in control.get("coreference", {}).items()},
-        {p.id: p.kind for p in baseline.places},
+        {p.id: p.kind for p in terms.places},
     )
-    for actor in baseline.actors:
-        lexicon.add(f"actor:{actor.id}", actor.aliases)
-    specs = []
-    for claim in baseline.claims:
+    for actor_id, aliases in terms.actors:
+        lexicon.add(f"actor:{actor_id}", aliases)
+    for claim in terms.claims:
         for group, phrases in enumerate(claim.topic):
-            lexicon.add(f"topic:{claim.id}:{group}", phrases)
+            lexicon.add(f"topic:{claim.spec.id}:{group}", phrases)
         for label in ("confirm", "update", "contradict"):
-            lexicon.add(f"topic:{claim.id}:{label}", getattr(claim, label))
-        state = claim.state
-        specs.append(
-            ClaimSpec(
-                id=claim.id,
-                kind=claim.kind,
-                places=frozenset(claim.places),
-                near=frozenset(claim.near),
-                actors=frozenset(claim.actors),
-                holder=state.holder,
-                rival=state.rival,
-                status=state.status,
-                actor=state.actor,
-                source=state.source,
-                stance=state.stance,
-                low=state.low,
-                high=state.high,
-                per=state.per,
-                groups=len(claim.topic),
-                topic_cues=frozenset(claim.topic_cues),
-            )
-        )
+            lexicon.add(f"topic:{claim.spec.id}:{label}", getattr(claim, label))
+    specs = [claim.spec for claim in terms.claims]
     places = PlaceIndex(
-        ((p.id, p.aliases, p.lookalikes) for p in baseline.places), min_score=settings.place_min_score
+        ((p.id, p.aliases, p.lookalikes) for p in terms.places), min_score=terms.place_min_score
     )
-    as_of = datetime.combine(baseline.as_of, time.max, tzinfo=UTC)
+    as_of = datetime.combine(terms.as_of, time.max, tzinfo=UTC)
     # with the false friends ("offensive remarks"), whose words are no topic in a view either
     topic_lexicon = Lexicon()
     topic_lexicon.add("ignore", _phrases(cues["ignore"]) + _phrases(control.get("ignore", {})))
     topic_needs = []
-    for claim in baseline.claims:
+    for claim in terms.claims:
+        spec = claim.spec
         # a claim tied to places needs one of them named, and a place gates the sentence on its own
-        if not claim.topic or claim.places or claim.near:
+        if not claim.topic or spec.places or spec.near:
             continue
         # a topic claim is read only with every group in the sentence (stance.topic_position); a
         # forecast also with its first alone (an event begun, a decision that settles it)
-        needed = 1 if claim.kind == "forecast" else len(claim.topic)
+        needed = 1 if spec.kind == "forecast" else len(claim.topic)
         for group in range(needed):
-            topic_lexicon.add(f"{claim.id}:{group}", claim.topic[group])
-        topic_needs.append(frozenset(f"{claim.id}:{group}" for group in range(needed)))
+            topic_lexicon.add(f"{spec.id}:{group}", claim.topic[group])
+        topic_needs.append(frozenset(f"{spec.id}:{group}" for group in range(needed)))
     keys = topic_lexicon.key_words()  # the words each group is found by: the gate's test
     known_words = frozenset(lexicon.words)
     pronouns = frozenset(normalise(w) for w in _phrases(control.get("pronoun", {})))
     return Matcher(
-        baseline=baseline,
-        settings=settings,
+        terms=terms,
         lexicon=lexicon,
         places=places,
         claims=tuple(specs),
         weights=weights,
-        names={p.id: p.name for p in baseline.places},
+        names={p.id: p.name for p in terms.places},
         known_words=known_words,
         as_of=as_of,
         topic_phrases=topic_lexicon,

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from pipeline.analysis import Matcher, analyse, compile_baseline, explain
+from pipeline.analysis.matcher import compile_terms
 from pipeline.baseline import load_baseline
 from pipeline.config import AnalysisSettings
 from pipeline.records import ItemText, Relation
@@ -111,7 +113,7 @@ def test_reasons_name_inflection(matcher: Matcher) -> None:
 
 
 def test_threshold_drops_weak_readings(matcher: Matcher) -> None:
-    strict = compile_baseline(matcher.baseline, AnalysisSettings(claim_min_score=0.99))
+    strict = compile_terms(replace(matcher.terms, claim_min_score=0.99))
     item = ItemText("Fighting in Bakhmut", "", LATER)
     assert analyse(item, matcher)
     assert analyse(item, strict) == []
@@ -128,10 +130,10 @@ def test_analyse_is_pure(matcher: Matcher) -> None:
     assert analyse(item, matcher) == analyse(item, matcher)
 
 
-def test_matcher_exposes_the_baseline(matcher: Matcher) -> None:
-    assert matcher.baseline.id == "bakhmut-2023-01-26"
-    assert str(matcher.baseline.as_of) == "2023-01-26"
-    assert len(matcher.baseline.claims) == 18
+def test_matcher_exposes_the_baseline_it_was_compiled_from(matcher: Matcher) -> None:
+    assert matcher.terms.id == "bakhmut-2023-01-26"
+    assert str(matcher.terms.as_of) == "2023-01-26"
+    assert len(matcher.terms.claims) == 18
 
 
 @pytest.mark.parametrize(
