@@ -191,7 +191,7 @@ class _Cycle:
                     await gate.turn(position)  # the task's first step: tasks start in claim order
                     size = 0
                     try:
-                        async with per_host[host], clients.lease() as client:
+                        async with per_host[host], clients.lease(host) as client:
                             result = await fetch_feed(client, feed, settings)
                         size = len(result.body or b"")
                     finally:

@@ -96,27 +96,25 @@ def make_client(
     )
 
 
-# Connections per client of a `Clients` (the last may have fewer).
-CLIENT_CONNECTIONS = 5
-
-
 class Clients:
-    """Several AsyncClients sharing the fetch slots: each fetch takes the one with the most free connections.
+    """One AsyncClient of one connection per fetch slot; a fetch takes a free one, one already used for its host if any.
 
-    httpcore checks every pooled connection for expiry whenever a request starts or ends (and
-    asking anyio whether a socket is readable builds a dict of all its attributes), so its work per
-    request grows with the pool: one client of 20 kept-alive connections made a 250-feed 304 pass
-    0.50 s against 0.30 s for four clients of 5 (benchmarks/README.md). Fetches never queue inside
-    a client (the caller's overall limit is the sum of the clients' connections), and the caller's
-    per-host limits still bound the connections to any one host.
+    Not a few clients of several connections each: httpcore gives the first idle connection to every
+    request that arrives before the first of them has started on it, and all but one go back to
+    wait, so one fetch could be passed over by every other fetch of a cycle (by 1,994 of 2,000 in
+    `tests/test_fetch.py`; 0.7 s in a third of 250-feed cycles, with the cycle's storing, in claim
+    order, waiting for it: benchmarks/README.md, finding 62). A client that one fetch holds at a
+    time never queues a request. httpcore also checks every pooled connection whenever a request
+    starts or ends, so a pool of one is the cheapest per request too.
     """
 
     def __init__(self, settings: FetchSettings) -> None:
-        sizes = [CLIENT_CONNECTIONS] * (settings.concurrency // CLIENT_CONNECTIONS)
-        if settings.concurrency % CLIENT_CONNECTIONS:
-            sizes.append(settings.concurrency % CLIENT_CONNECTIONS)
-        self._clients = [make_client(settings, size, shared_tls_context()) for size in sizes]
-        self._room = sizes  # free connections per client
+        tls = shared_tls_context()
+        self._clients = [make_client(settings, 1, tls) for _ in range(settings.concurrency)]
+        self._free = list(self._clients)  # least recently used first
+        self._hosts: dict[
+            int, str
+        ] = {}  # id(client) -> the host of its last fetch, its kept-alive connection's
 
     async def __aenter__(self) -> Clients:
         return self
@@ -125,14 +123,18 @@ class Clients:
         await asyncio.gather(*(client.aclose() for client in self._clients))
 
     @asynccontextmanager
-    async def lease(self) -> AsyncIterator[httpx.AsyncClient]:
-        """The client with the most free connections, for one fetch."""
-        index = max(range(len(self._clients)), key=self._room.__getitem__)
-        self._room[index] -= 1
+    async def lease(self, host: str = "") -> AsyncIterator[httpx.AsyncClient]:
+        """A free client for one fetch from `host`; the caller holds at most one lease per fetch slot."""
+        if not self._free:
+            raise RuntimeError(f"more fetches at once than the {len(self._clients)} fetch slots")
+        same = [n for n, client in enumerate(self._free) if self._hosts.get(id(client)) == host]
+        # the most recently used of those that know the host, else the least recently used
+        client = self._free.pop(same[-1] if same else 0)
         try:
-            yield self._clients[index]
+            yield client
         finally:
-            self._room[index] += 1
+            self._hosts[id(client)] = host
+            self._free.append(client)
 
 
 @cache

@@ -11,7 +11,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AsyncExitStack, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,13 +26,10 @@ from werkzeug import Request, Response
 from pipeline import __version__
 from pipeline.config import FetchSettings
 from pipeline.fetch import (
-    CLIENT_CONNECTIONS,
-    Clients,
     Resolve,
     failure_backoff,
     fetch_feed,
     make_client,
-    shared_tls_context,
 )
 from pipeline.records import FeedState, FetchResult
 
@@ -970,45 +967,3 @@ def test_a_304_leaves_its_connection_open_for_the_next_fetch() -> None:
         results = asyncio.run(go())
     assert [r.status for r in results] == [200, 304, 304, 304]
     assert len(ports) == 1, f"{len(ports)} connections for 4 fetches"
-
-
-def test_clients_share_the_fetch_slots_and_each_fetch_takes_the_one_with_most_room() -> None:
-    settings = make_settings(concurrency=12)  # two clients of 5 connections and one of 2
-
-    async def go() -> list[tuple[int, ...]]:
-        async with Clients(settings) as clients:
-            members = clients._clients
-            sizes = [client._transport._pool._max_connections for client in members]  # type: ignore[attr-defined]
-            assert sizes == [CLIENT_CONNECTIONS, CLIENT_CONNECTIONS, 2]
-            held: list[httpx.AsyncClient] = []
-            seen: list[tuple[int, ...]] = []
-            async with AsyncExitStack() as stack:
-                for _ in range(settings.concurrency):  # every slot taken at once: no client over its size
-                    held.append(await stack.enter_async_context(clients.lease()))
-                    seen.append(tuple(held.count(client) for client in members))
-            assert [client.is_closed for client in members] == [False, False, False]
-        assert [client.is_closed for client in members] == [True, True, True]
-        return seen
-
-    seen = asyncio.run(go())
-    assert seen[-1] == (5, 5, 2)
-    assert seen[:4] == [(1, 0, 0), (1, 1, 0), (2, 1, 0), (2, 2, 0)]  # 4 free connections beat 2
-
-
-def test_the_clients_of_a_cycle_share_one_tls_context() -> None:
-    # each context loads the CA bundle (~25 ms): four clients made a 304 pass of 30 feeds twice as long
-    clients = Clients(FetchSettings(concurrency=20))
-    contexts = {id(client._transport._pool._ssl_context) for client in clients._clients}  # type: ignore[attr-defined]
-    assert len(clients._clients) == 4
-    assert len(contexts) == 1
-
-
-def test_every_cycle_of_a_process_reuses_that_tls_context() -> None:
-    # a service's cycles (and both passes of the cycle benchmark) each loaded the CA bundle again
-    first, second = Clients(FetchSettings(concurrency=20)), Clients(FetchSettings(concurrency=5))
-    contexts = {
-        id(client._transport._pool._ssl_context)  # type: ignore[attr-defined]
-        for clients in (first, second)
-        for client in clients._clients
-    }
-    assert contexts == {id(shared_tls_context())}
