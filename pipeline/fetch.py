@@ -102,7 +102,7 @@ class Clients:
     Not a few clients of several connections each: httpcore gives the first idle connection to every
     request that arrives before the first of them has started on it, and all but one go back to
     wait, so one fetch could be passed over by every other fetch of a cycle (by 1,994 of 2,000 in
-    `tests/test_fetch.py`; 0.7 s in a third of 250-feed cycles, with the cycle's storing, in claim
+    `tests/test_fetch_clients.py`; 0.7 s in a third of 250-feed cycles, with the cycle's storing, in claim
     order, waiting for it: benchmarks/README.md, finding 62). A client that one fetch holds at a
     time never queues a request. httpcore also checks every pooled connection whenever a request
     starts or ends, so a pool of one is the cheapest per request too.
@@ -112,9 +112,8 @@ class Clients:
         tls = shared_tls_context()
         self._clients = [make_client(settings, 1, tls) for _ in range(settings.concurrency)]
         self._free = list(self._clients)  # least recently used first
-        self._hosts: dict[
-            int, str
-        ] = {}  # id(client) -> the host of its last fetch, its kept-alive connection's
+        # id(client) -> the host of its last fetch (where its kept-alive connection goes)
+        self._hosts: dict[int, str] = {}
 
     async def __aenter__(self) -> Clients:
         return self
