@@ -122,7 +122,7 @@ class Clients:
         await asyncio.gather(*(client.aclose() for client in self._clients))
 
     @asynccontextmanager
-    async def lease(self, host: str = "") -> AsyncIterator[httpx.AsyncClient]:
+    async def lease(self, host: str) -> AsyncIterator[httpx.AsyncClient]:
         """A free client for one fetch from `host`; the caller holds at most one lease per fetch slot."""
         if not self._free:
             raise RuntimeError(f"more fetches at once than the {len(self._clients)} fetch slots")
