@@ -34,10 +34,10 @@ def test_a_worker_analyses_without_importing_pydantic_or_the_models() -> None:
     terms = pickle.dumps(baseline_terms(load_baseline(BASELINE), AnalysisSettings()))
     script = (
         "import sys, pipeline.poolwork as w\n"
-        "from datetime import datetime, UTC\n"
+        "from datetime import datetime, timezone\n"
         "from pipeline.records import ItemText\n"
         "w.start_worker(sys.stdin.buffer.read())\n"
-        "[found] = w.analyse_texts([ItemText('Soledar', 'Russian forces captured Soledar.', datetime.now(UTC))])\n"
+        "[found] = w.analyse_texts([ItemText('Soledar', 'Russian forces captured Soledar.', datetime(2023, 2, 1, tzinfo=timezone.utc))])\n"
         "print([f.claim_id for f in found])\n"
         "print(sorted(m for m in ('pipeline.baseline', 'pipeline.config', 'pydantic') if m in sys.modules))"
     )

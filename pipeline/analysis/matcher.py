@@ -1,10 +1,10 @@
 """A baseline compiled for analysis: one phrase lexicon, one place index, the word gate.
 
 `compile_baseline` turns the baseline and the bundled generic cue lexicons (`cues.toml`, read once
-with importlib.resources) into a `Matcher`, through the baseline's plain values (`terms.py`): a
-pool process compiles those with `compile_terms`: one phrase lexicon holding every cue, actor alias and
+with importlib.resources) into a `Matcher`: one phrase lexicon holding every cue, actor alias and
 claim topic phrase, one place index, the coreference words, and the word gate that lets a sentence
-through to be read (`gate.py`). `claims.analyse` reads items against it.
+through to be read (`gate.py`). `claims.analyse` reads items against it. It compiles the baseline's
+plain values (`terms.py`), which is what a pool process is sent and compiles with `compile_terms`.
 
 Pure: no I/O besides reading cues.toml; the Matcher is read-only (its indexes only remember pure
 per-word look-ups in bounded caches).
