@@ -111,9 +111,9 @@ class Clients:
     def __init__(self, settings: FetchSettings) -> None:
         tls = shared_tls_context()
         self._clients = [make_client(settings, 1, tls) for _ in range(settings.concurrency)]
-        self._free = list(self._clients)  # least recently used first
-        # id(client) -> the host of its last fetch (where its kept-alive connection goes)
-        self._hosts: dict[int, str] = {}
+        # each free client with the host of its last fetch (where its kept-alive connection goes, None
+        # before its first), least recently used first
+        self._free: list[tuple[str | None, httpx.AsyncClient]] = [(None, client) for client in self._clients]
 
     async def __aenter__(self) -> Clients:
         return self
@@ -126,14 +126,13 @@ class Clients:
         """A free client for one fetch from `host`; the caller holds at most one lease per fetch slot."""
         if not self._free:
             raise RuntimeError(f"more fetches at once than the {len(self._clients)} fetch slots")
-        same = [n for n, client in enumerate(self._free) if self._hosts.get(id(client)) == host]
+        same = [n for n, (last, _) in enumerate(self._free) if last == host]
         # the most recently used of those that know the host, else the least recently used
-        client = self._free.pop(same[-1] if same else 0)
+        _, client = self._free.pop(same[-1] if same else 0)
         try:
             yield client
         finally:
-            self._hosts[id(client)] = host
-            self._free.append(client)
+            self._free.append((host, client))
 
 
 @cache
